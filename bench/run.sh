@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# `npm run bench`: Cairn against restic and borg on one generated configuration corpus, in one run, plus the
+# floors (metadata walk, reading every byte). See BENCHMARKS.md.
+#   BENCH_FILES   files in the corpus (50000)          BENCH_SCALE  multiplies BENCH_FILES (1; 0.02 = smoke test)
+#   BENCH_TOOLS   "cairn restic borg borg-zstd"        BENCH_KEEP   1 keeps repositories, restores and the corpus copy
+#   BENCH_VERIFY  1 checks every restore byte for byte (untimed; default 1)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+FILES=${BENCH_FILES:-50000}
+SCALE=${BENCH_SCALE:-1}
+TOOLS=${BENCH_TOOLS:-cairn restic borg borg-zstd}
+KEEP=${BENCH_KEEP:-0}
+VERIFY=${BENCH_VERIFY:-1}
+WORK=$ROOT/bench/work
+RUN=$WORK/run
+CORPUS=$RUN/corpus
+STEPS=$RUN/steps.tsv
+
+export RESTIC_PASSWORD=bench-only BORG_PASSPHRASE=bench-only CAIRN_PASSWORD=bench-only
+export BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes BORG_RELOCATED_REPO_ACCESS_IS_OK=yes
+
+say() { printf '\n== %s\n' "$*" >&2; }
+# One row per measurement: tool, step, value (seconds, or bytes for *-bytes steps), max RSS KB, status, note.
+record() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$STEPS"; }
+declare -A BROKEN=()
+
+# measure TOOL STEP CMD...: runs CMD under GNU time; output goes to logs/TOOL-STEP.{out,err}.
+measure() {
+  local tool=$1 step=$2 log=$RUN/logs/$1-$2 status=ok note='' secs rss
+  shift 2
+  if [[ -n ${BROKEN[$tool]:-} ]]; then
+    record "$tool" "$step" '' '' skipped "${BROKEN[$tool]}"
+    return 1
+  fi
+  /usr/bin/time -f '%e %M' -o "$log.time" "$@" >"$log.out" 2>"$log.err" || status=fail
+  read -r secs rss < <(tail -n 1 "$log.time")
+  [[ $status == ok ]] || note=$(grep -v '^\s*$' "$log.err" | tail -n 1 | tr '\t' ' ' | cut -c1-200)
+  record "$tool" "$step" "$secs" "$rss" "$status" "$note"
+  printf '%-10s %-12s %8ss %8s KB  %s %s\n' "$tool" "$step" "$secs" "$rss" "$status" "$note" >&2
+  [[ $status == ok ]]
+}
+
+size_of() { du -sb "$1" 2>/dev/null | cut -f1; }
+# A tree's identity: every file's path and SHA-256, hashed.
+manifest() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64); }
+# Where a restore put the corpus: restic keeps the absolute path, borg the relative one.
+restored_root() {
+  local d
+  for d in "$1$CORPUS" "$1/corpus" "$1"; do [[ -d $d/prod ]] && { echo "$d"; return; }; done
+  echo "$1"
+}
+
+# Tool adapters: tool_cmd TOOL ACTION [ARG] prints nothing, runs the tool. Repos and state live in $RUN/TOOL.
+cairn() { CAIRN_HOME=$RUN/cairn/home node "$ROOT/bin/cairn.js" --repo "$RUN/cairn/repo" "$@"; }
+restic_() { RESTIC_CACHE_DIR=$RUN/restic/cache restic -r "$RUN/restic/repo" "$@"; }
+borg_() { local t=$1; shift; BORG_BASE_DIR=$RUN/$t/base borg "$@"; }
+export -f cairn restic_ borg_
+export RUN ROOT CORPUS
+
+run_step() { # TOOL STEP
+  local tool=$1 step=$2 dir=$RUN/$1 compression=lz4
+  [[ $tool == borg-zstd ]] && compression=zstd,3
+  case "$tool:$step" in
+    cairn:init) measure cairn init bash -c 'cairn init' ;;
+    cairn:initial | cairn:unchanged | cairn:changed)
+      measure cairn "$step" bash -c 'cairn --config "$RUN/cairn/cairn.yaml" snapshot --item corpus --json' &&
+        node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).snapshots[0];
+          require("fs").writeFileSync(process.argv[2], s.id); console.error("cairn snapshot", s.status, s.id)' \
+          "$RUN/logs/cairn-$step.out" "$dir/snapshot-id" ;;
+    cairn:restore-full) measure cairn "$step" bash -c 'cairn restore "$(cat "$RUN/cairn/snapshot-id")" --target "$RUN/cairn/$0" --json' "$step" ;;
+    cairn:restore-one) measure cairn "$step" bash -c 'cairn restore "$(cat "$RUN/cairn/snapshot-id")" --target "$RUN/cairn/$0" --include "$1"' "$step" "$ONE" ;;
+    restic:init) measure restic init bash -c 'restic_ init' ;;
+    restic:initial | restic:unchanged | restic:changed) measure restic "$step" bash -c 'restic_ backup --host bench "$CORPUS"' ;;
+    restic:restore-full) measure restic "$step" bash -c 'restic_ restore latest --target "$RUN/restic/$0"' "$step" ;;
+    restic:restore-one) measure restic "$step" bash -c 'restic_ restore latest --target "$RUN/restic/$0" --include "$CORPUS/$1"' "$step" "$ONE" ;;
+    borg*:init) measure "$tool" init bash -c 'borg_ "$0" init -e repokey "$RUN/$0/repo"' "$tool" ;;
+    borg*:initial | borg*:unchanged | borg*:changed)
+      measure "$tool" "$step" bash -c 'cd "$RUN" && borg_ "$0" create --compression "$2" "$RUN/$0/repo::$1" corpus' "$tool" "$step" "$compression" ;;
+    borg*:restore-full) measure "$tool" "$step" bash -c 'cd "$RUN/$0/$1" && borg_ "$0" extract "$RUN/$0/repo::changed"' "$tool" "$step" ;;
+    borg*:restore-one) measure "$tool" "$step" bash -c 'cd "$RUN/$0/$1" && borg_ "$0" extract "$RUN/$0/repo::changed" "corpus/$2"' "$tool" "$step" "$ONE" ;;
+    *) echo "unknown step $tool:$step" >&2; return 1 ;;
+  esac
+}
+
+# --- set up ------------------------------------------------------------------------------------------------
+rm -rf "$RUN"
+mkdir -p "$RUN/logs"
+: >"$STEPS"
+say "build"
+if ! npm run --silent build >"$RUN/logs/build.log" 2>&1; then
+  BROKEN[cairn]="npm run build failed (see bench/work/run/logs/build.log)"
+  echo "${BROKEN[cairn]}" >&2
+fi
+
+GEN=$(cat bench/corpus.ts bench/lib/*.ts | sha256sum | cut -c1-10)
+NAME="files$FILES-scale$SCALE-seed1"
+PRISTINE=$ROOT/bench/corpus/$NAME-$GEN
+if [[ ! -f $PRISTINE.json ]]; then
+  say "generating corpus $NAME (generator $GEN)"
+  rm -rf "$ROOT/bench/corpus/$NAME"-*
+  mkdir -p "$ROOT/bench/corpus"
+  measure corpus generate node --import tsx bench/corpus.ts --out "$PRISTINE" --files "$FILES" --scale "$SCALE" --seed 1
+  cp "$RUN/logs/corpus-generate.out" "$PRISTINE.json"
+fi
+say "copying corpus (the run mutates its copy; the cached one stays pristine)"
+cp -a "$PRISTINE" "$CORPUS"
+# The file the single-file restores fetch: a small config file from the middle of the sorted listing.
+ONE=$(cd "$CORPUS" && find . -type f -size -8k -printf '%P\n' | LC_ALL=C sort | awk '{a[NR]=$0} END{print a[int(NR/2)]}')
+export ONE
+for tool in $TOOLS; do mkdir -p "$RUN/$tool/restore-full" "$RUN/$tool/restore-one"; done
+if [[ " $TOOLS " == *" cairn "* ]]; then
+  cat >"$RUN/cairn/cairn.yaml" <<YAML
+version: 1
+tiers:
+  2: { keep: { last: 10 } }
+items:
+  - name: corpus
+    owner: bench@example.com
+    tier: 2
+    sources:
+      - files: { root: $CORPUS }
+    secrets: allow
+YAML
+fi
+
+# --- floors (also warm the page cache) --------------------------------------------------------------------
+say "floors"
+find "$CORPUS" -type f -print0 | xargs -0 cat >/dev/null
+for _ in 1 2 3; do
+  measure floor walk bash -c 'find "$CORPUS" -type f -printf "%s %T@\n" >/dev/null'
+  measure floor read-all bash -c 'find "$CORPUS" -type f -print0 | xargs -0 cat >/dev/null'
+done
+
+# --- snapshots, phase by phase so every tool sees the same corpus ----------------------------------------
+for step in init initial; do
+  say "$step"
+  for tool in $TOOLS; do run_step "$tool" "$step" || BROKEN[$tool]=${BROKEN[$tool]:-"$step failed"}; done
+done
+for tool in $TOOLS; do
+  [[ -d $RUN/$tool/repo ]] && record "$tool" repo-initial-bytes "$(size_of "$RUN/$tool/repo")" '' ok ''
+done
+say "unchanged"
+for tool in $TOOLS; do run_step "$tool" unchanged || true; done
+say "mutate 1 %"
+measure corpus mutate node --import tsx bench/mutate.ts --dir "$CORPUS" --percent 1 --seed 2
+say "changed"
+for tool in $TOOLS; do run_step "$tool" changed || true; done
+for tool in $TOOLS; do
+  [[ -d $RUN/$tool/repo ]] || continue
+  record "$tool" repo-final-bytes "$(size_of "$RUN/$tool/repo")" '' ok ''
+  local_state=$RUN/$tool/cache
+  [[ $tool == cairn ]] && local_state=$RUN/cairn/home
+  [[ $tool == borg* ]] && local_state=$RUN/$tool/base
+  [[ -d $local_state ]] && record "$tool" local-state-bytes "$(size_of "$local_state")" '' ok ''
+done
+
+# --- restores ----------------------------------------------------------------------------------------------
+EXPECTED=''
+[[ $VERIFY == 1 ]] && EXPECTED=$(manifest "$CORPUS")
+for step in restore-full restore-one; do
+  say "$step"
+  for tool in $TOOLS; do
+    run_step "$tool" "$step" || continue
+    [[ $VERIFY == 1 ]] || continue
+    target=$RUN/$tool/$step
+    if [[ $step == restore-full ]]; then
+      got=$(manifest "$(restored_root "$target")")
+      [[ $got == "$EXPECTED" ]] && record "$tool" verify-full '' '' ok '' || record "$tool" verify-full '' '' fail "restored tree differs"
+      rm -rf "$target"
+    else
+      n=$(find "$target" -type f | wc -l)
+      f=$(find "$target" -type f -name "$(basename "$ONE")" | head -n 1)
+      if [[ $n == 1 && -n $f ]] && cmp -s "$f" "$CORPUS/$ONE"; then record "$tool" verify-one '' '' ok ''
+      else record "$tool" verify-one '' '' fail "expected only $ONE, got $n files"; fi
+    fi
+  done
+done
+
+# --- report ------------------------------------------------------------------------------------------------
+OUT=$WORK/results-$(date -u +%Y-%m-%dT%H-%M-%SZ).json
+node --import tsx bench/report.ts --steps "$STEPS" --corpus "$CORPUS" --generated "$PRISTINE.json" --one "$ONE" --out "$OUT"
+if [[ $KEEP != 1 ]]; then
+  for tool in $TOOLS; do rm -rf "${RUN:?}/$tool"; done
+  rm -rf "$CORPUS"
+fi

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Cairn in a few minutes, on the Acme example (examples/acme): check the policy, create a repository,
+# snapshot every item, change one file, snapshot again as a pre-deploy, diff the two states, restore
+# the old one and prove it matches what was there, then verify the whole repository.
+#
+# Run after `npm ci && npm run build`, from any folder:
+#   bash examples/quickstart.sh                    (or: npm run quickstart)
+#   CAIRN_QUICKSTART_DIR=/tmp/qs bash examples/quickstart.sh
+#
+# Everything happens in a scratch folder, on a copy of examples/acme: the shipped example is never
+# modified. The folder is left in place at the end so you can look around.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+EXAMPLE="$REPO/examples/acme"
+ITEM=payments-api-prod
+ITEM_DIR=deploy/prod/payments-api
+EDITED="$ITEM_DIR/deployment.yaml"
+
+if [[ ! -f "$REPO/dist/cli/index.js" ]]; then
+  echo "quickstart: $REPO/dist/ is missing: run 'npm ci && npm run build' in $REPO first" >&2
+  exit 2
+fi
+
+# The CLI from this checkout, whatever `cairn` may be on PATH (a function, so paths with spaces work).
+cairn() { node "$REPO/bin/cairn.js" "$@"; }
+
+WORK="${CAIRN_QUICKSTART_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/cairn-quickstart.XXXXXX")}"
+mkdir -p "$WORK"
+if [[ -n "$(ls -A "$WORK")" ]]; then
+  echo "quickstart: $WORK is not empty: point CAIRN_QUICKSTART_DIR at a new or empty folder" >&2
+  exit 2
+fi
+WORK="$(cd "$WORK" && pwd -P)"
+on_exit() {
+  local rc=$?
+  if ((rc != 0)); then
+    printf '\nquickstart: failed (exit %d); what it did so far is in %s\n' "$rc" "$WORK" >&2
+  fi
+}
+trap on_exit EXIT
+
+# A demo passphrase for a throwaway repository: never use it for a real one. It replaces any
+# CAIRN_PASSWORD you had set, so the demo cannot touch a repository of yours.
+export CAIRN_PASSWORD='quickstart-demo-passphrase-not-a-secret'
+export CAIRN_REPOSITORY="$WORK/repo"
+export CAIRN_HOME="$WORK/home"
+
+if [[ -t 1 ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+n=0
+step() {
+  n=$((n + 1))
+  printf '\n%s== %d. %s%s\n' "$bold" "$n" "$*" "$plain"
+}
+# Shows the command, then runs it.
+run() {
+  printf '$ cairn'
+  printf ' %q' "$@"
+  printf '\n'
+  cairn "$@"
+}
+# The id of the snapshot of $ITEM taken under release $1 (`cairn snapshots --json` lists newest first).
+snapshot_id() {
+  cairn snapshots --item "$ITEM" --json | node --input-type=commonjs -e '
+    const [release, item] = process.argv.slice(1);
+    const { snapshots } = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    const hit = snapshots.find((s) => s.release === release);
+    if (!hit) {
+      console.error("quickstart: no snapshot of " + item + " with release " + release);
+      process.exit(1);
+    }
+    console.log(hit.id);
+  ' "$1" "$ITEM"
+}
+
+cp -R "$EXAMPLE" "$WORK/acme"
+cd "$WORK/acme" # cairn reads ./cairn.yaml
+echo "Working on a copy of examples/acme in $WORK/acme"
+
+step "Check the policy: owners, tiers, retention classes, exclusions, the exception"
+run policy check
+
+step "Create an encrypted repository in $CAIRN_REPOSITORY"
+run init
+
+step "Snapshot every item as release 1.0.0"
+run snapshot --trigger manual --release 1.0.0
+
+step "The catalog"
+run snapshots
+
+step "Change a file: prod payments-api goes from 6 to 8 replicas"
+cp -R "$ITEM_DIR" "$WORK/original-payments-api" # the state before the edit, to compare a restore with
+if ! grep -q '^  replicas: 6$' "$EDITED"; then
+  echo "quickstart: $EDITED no longer says 'replicas: 6'; update this script to match the example" >&2
+  exit 1
+fi
+sed 's/^  replicas: 6$/  replicas: 8/' "$EDITED" >"$EDITED.new" # not sed -i: BSD and GNU disagree on it
+mv "$EDITED.new" "$EDITED"
+echo "$EDITED: $(grep '^  replicas:' "$EDITED" | tr -s ' ')"
+
+step "Snapshot again before deploying 1.1.0 under change CHG-1001 (unchanged items are only verified)"
+run snapshot --trigger pre-deploy --release 1.1.0 --change CHG-1001
+
+old="$(snapshot_id 1.0.0)"
+new="$(snapshot_id 1.1.0)"
+if [[ "$old" == "$new" ]]; then
+  echo "quickstart: release 1.0.0 and 1.1.0 of $ITEM resolve to the same snapshot $old" >&2
+  exit 1
+fi
+echo
+echo "$ITEM at 1.0.0: $old"
+echo "$ITEM at 1.1.0: $new"
+
+step "What changed in $ITEM between 1.0.0 and 1.1.0"
+run diff "$old" "$new" --patch
+
+step "Restore $ITEM as it was at 1.0.0 into $WORK/restored"
+run restore "$old" --target "$WORK/restored"
+
+step "Compare the restored files with the copy taken before the edit"
+# Every file in $ITEM_DIR is in the item (none is excluded), so the two trees must be identical.
+echo "\$ diff -r original-payments-api restored"
+diff -r "$WORK/original-payments-api" "$WORK/restored"
+echo "identical: the restore brought back 1.0.0 byte for byte"
+
+step "Verify the whole repository, reading and hashing every stored byte"
+run check --read-data
+
+cat <<EOF
+
+Done. Everything is in $WORK:
+  acme/                    the working copy of examples/acme (with the edit)
+  repo/                    the Cairn repository (CAIRN_REPOSITORY)
+  home/                    Cairn's local state, the catalog (CAIRN_HOME)
+  original-payments-api/   $ITEM_DIR before the edit
+  restored/                $ITEM restored from 1.0.0
+
+To go on exploring:
+  cd '$WORK/acme'
+  export CAIRN_REPOSITORY='$CAIRN_REPOSITORY' CAIRN_HOME='$CAIRN_HOME' CAIRN_PASSWORD='$CAIRN_PASSWORD'
+  node '$REPO/bin/cairn.js' snapshots --item $ITEM
+
+The policy keeps tier-0 snapshots for 7 years and locks them for the first; on a local folder only
+Cairn enforces that, so when you are done: chmod -R u+w '$WORK' && rm -rf '$WORK'
+EOF

@@ -1,0 +1,140 @@
+import type { Kysely } from 'kysely';
+import { CairnError } from '../errors/index.js';
+import { batches } from './batches.js';
+import { runMigrations } from './migrate.js';
+import type { CatalogDialect } from './migrations/index.js';
+import { itemFromRow, itemToRow, snapshotToRow, verificationToRow } from './rows.js';
+import type { CatalogDatabase } from './schema.js';
+import * as snapshots from './snapshot-queries.js';
+import type { Catalog, ItemRecord, SnapshotFilter, SnapshotHit, SnapshotRecord, VerificationRecord } from './types.js';
+
+/** The Catalog over a Kysely instance; every query here runs unchanged on SQLite and PostgreSQL. */
+export class KyselyCatalog implements Catalog {
+  readonly dialect: CatalogDialect;
+  readonly #db: Kysely<CatalogDatabase>;
+  readonly #schema: string | undefined;
+  #closed = false;
+
+  constructor(db: Kysely<CatalogDatabase>, dialect: CatalogDialect, schema: string | undefined) {
+    this.#db = db;
+    this.dialect = dialect;
+    this.#schema = schema;
+  }
+
+  migrate(): Promise<void> {
+    return runMigrations(this.#db, this.dialect, this.#schema);
+  }
+
+  async putSnapshot(record: SnapshotRecord): Promise<void> {
+    await this.#db
+      .insertInto('snapshots')
+      .values(snapshotToRow(record))
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+
+  async putVerification(record: VerificationRecord): Promise<void> {
+    await this.#db
+      .insertInto('verifications')
+      .values(verificationToRow(record))
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+
+  getSnapshot(idOrPrefix: string): Promise<SnapshotRecord | undefined> {
+    return snapshots.getSnapshot(this.#db, idOrPrefix);
+  }
+
+  findSnapshots(filter: SnapshotFilter): Promise<SnapshotHit[]> {
+    return snapshots.findSnapshots(this.#db, filter);
+  }
+
+  latestSnapshot(item: string): Promise<SnapshotRecord | undefined> {
+    return snapshots.latestSnapshot(this.#db, item);
+  }
+
+  verificationsOf(snapshotId: string): Promise<VerificationRecord[]> {
+    return snapshots.verificationsOf(this.#db, snapshotId);
+  }
+
+  async deleteSnapshot(id: string): Promise<void> {
+    if (!/^[0-9a-f]{64}$/.test(id)) {
+      throw new CairnError('CAIRN_E_USAGE', `deleting a snapshot takes its full id, not ${JSON.stringify(id)}`, { id });
+    }
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('verifications').where('snapshot_id', '=', id).execute();
+      await trx.deleteFrom('snapshots').where('id', '=', id).execute();
+    });
+  }
+
+  async replaceAll(
+    snapshotRecords: readonly SnapshotRecord[],
+    verificationRecords: readonly VerificationRecord[],
+  ): Promise<void> {
+    const snapshotRows = snapshotRecords.map(snapshotToRow);
+    const verificationRows = verificationRecords.map(verificationToRow);
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('verifications').execute();
+      await trx.deleteFrom('snapshots').execute();
+      for (const rows of batches(snapshotRows)) {
+        await trx
+          .insertInto('snapshots')
+          .values(rows)
+          .onConflict((oc) => oc.column('id').doNothing())
+          .execute();
+      }
+      for (const rows of batches(verificationRows)) {
+        await trx
+          .insertInto('verifications')
+          .values(rows)
+          .onConflict((oc) => oc.column('id').doNothing())
+          .execute();
+      }
+    });
+  }
+
+  async upsertItems(items: readonly ItemRecord[]): Promise<void> {
+    // Last one wins, as on SQLite; PostgreSQL refuses one statement updating a row twice.
+    const rows = [...new Map(items.map((item) => [item.name, itemToRow(item)])).values()];
+    await this.#db.transaction().execute(async (trx) => {
+      for (const batch of batches(rows)) {
+        await trx
+          .insertInto('items')
+          .values(batch)
+          .onConflict((oc) =>
+            oc.column('name').doUpdateSet((eb) => ({
+              owner: eb.ref('excluded.owner'),
+              tier: eb.ref('excluded.tier'),
+              environment: eb.ref('excluded.environment'),
+              component: eb.ref('excluded.component'),
+            })),
+          )
+          .execute();
+      }
+    });
+  }
+
+  async listItems(): Promise<ItemRecord[]> {
+    const rows = await this.#db.selectFrom('items').selectAll().orderBy('name').execute();
+    return rows.map(itemFromRow);
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const row = await this.#db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
+    return row?.value;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.#db
+      .insertInto('meta')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#db.destroy();
+  }
+}

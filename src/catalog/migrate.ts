@@ -1,0 +1,48 @@
+import { type Kysely, Migrator } from 'kysely';
+import { CairnError } from '../errors/index.js';
+import { type CatalogDialect, catalogMigrations, migrationTables } from './migrations/index.js';
+import type { CatalogDatabase } from './schema.js';
+
+/** Applies pending migrations; each run is one transaction on both dialects. */
+export async function runMigrations(
+  db: Kysely<CatalogDatabase>,
+  dialect: CatalogDialect,
+  schema: string | undefined,
+): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: catalogMigrations(dialect),
+    ...migrationTables,
+    migrationTableSchema: dialect === 'postgres' ? await postgresSchema(db, schema) : undefined,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error === undefined) return;
+  const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+  const reason = error instanceof Error ? error.message : String(error);
+  throw new CairnError(
+    'CAIRN_E_CATALOG',
+    `${failed ? `catalog migration ${failed}` : 'preparing the catalog migrations'} failed: ${reason}; ` +
+      'the catalog is an index over the repository and can be moved aside and rebuilt with `cairn catalog rebuild`',
+    { migration: failed, reason },
+    { cause: error },
+  );
+}
+
+/**
+ * Kysely's Migrator, given no schema, takes a migration table in ANY schema of the database for its
+ * own, then reads whichever the search_path reaches. Naming the schema keeps two catalogs (or a
+ * catalog and another application) in one database apart. The Migrator creates a missing schema.
+ */
+async function postgresSchema(db: Kysely<CatalogDatabase>, schema: string | undefined): Promise<string> {
+  if (schema !== undefined) return schema;
+  const row = await db
+    .selectNoFrom((eb) => eb.fn<string | null>('current_schema').as('name'))
+    .executeTakeFirstOrThrow();
+  if (row.name === null) {
+    throw new CairnError(
+      'CAIRN_E_CATALOG',
+      'no schema on the PostgreSQL search_path exists: create one or set search_path for the catalog user',
+    );
+  }
+  return row.name;
+}

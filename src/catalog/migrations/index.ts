@@ -1,0 +1,23 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import { initial } from './0001-initial.js';
+import type { CatalogDialect } from './column-types.js';
+
+export type { CatalogDialect } from './column-types.js';
+
+/**
+ * Every catalog migration, in order. Later issues add their tables (drift checks, drills,
+ * approvals, role grants, tokens, audit events, alert state) as new files `000N-<what>.ts` listed
+ * here; a migration that has shipped is never edited, only followed by another.
+ */
+export function catalogMigrations(dialect: CatalogDialect): MigrationProvider {
+  const migrations: Record<string, Migration> = {
+    '0001-initial': initial(dialect),
+  };
+  return { getMigrations: async () => migrations };
+}
+
+/** Kysely's default names would be shared with any other Kysely application in the same schema. */
+export const migrationTables = Object.freeze({
+  migrationTableName: 'cairn_migration',
+  migrationLockTableName: 'cairn_migration_lock',
+});

@@ -1,0 +1,106 @@
+/**
+ * What the catalog stores. It is an index over the repository: every row here can be recreated
+ * from repository objects alone (`cairn catalog rebuild`).
+ */
+
+export type SnapshotStatus = 'complete' | 'partial';
+export type Trigger = 'pre-deploy' | 'post-deploy' | 'scheduled' | 'manual';
+
+/** Metadata a snapshot or a verification is taken with (C4.1, C4.2, C3.6). */
+export interface RunMetadata {
+  readonly item: string;
+  readonly environment: string | null;
+  readonly tier: string | null;
+  readonly component: string | null;
+  readonly trigger: Trigger;
+  readonly release: string | null;
+  readonly commit: string | null;
+  readonly change: string | null;
+  readonly deployment: string | null;
+  readonly pipeline: string | null; // CI run URL
+  readonly actor: string;
+  readonly host: string;
+  readonly time: string; // ISO 8601, UTC, millisecond precision
+}
+
+export interface SnapshotRecord extends RunMetadata {
+  readonly id: string; // 64 hex
+  readonly parent: string | null;
+  readonly tree: string;
+  readonly contentHash: string;
+  readonly status: SnapshotStatus;
+  readonly files: number;
+  readonly bytes: number; // logical size of all files
+  readonly addedBytes: number; // bytes stored by this snapshot after dedup and compression
+  readonly retainUntil: string | null; // ISO
+  readonly unreadable: readonly string[]; // paths that could not be read (partial)
+}
+
+/** An unchanged state recorded as verified against an existing snapshot (C3.4). */
+export interface VerificationRecord extends RunMetadata {
+  readonly id: string; // 64 hex
+  readonly snapshotId: string;
+}
+
+/**
+ * Every given criterion must hold. environment, release, commit, change, deployment, trigger, actor,
+ * since and until are met by one run: the snapshot's own, or one of its verifications'. An empty
+ * `ids` or `item` list matches nothing.
+ */
+export interface SnapshotFilter {
+  readonly ids?: readonly string[];
+  readonly item?: readonly string[]; // any of these items
+  readonly environment?: string;
+  readonly tier?: string;
+  readonly release?: string;
+  readonly commit?: string; // a prefix of the commit hash (at least 4 characters), case-sensitive
+  readonly change?: string;
+  readonly deployment?: string;
+  readonly trigger?: Trigger;
+  readonly actor?: string;
+  readonly since?: Date; // inclusive
+  readonly until?: Date; // exclusive: since..until is a half-open interval, so months tile
+  readonly status?: SnapshotStatus;
+  readonly limit?: number; // the newest `limit` hits
+}
+
+/**
+ * A search hit. A snapshot matches when its own metadata matches, or when one of its verifications
+ * does (the unchanged state was verified under that release/commit/change); the matching
+ * verifications are listed, newest first.
+ */
+export interface SnapshotHit extends SnapshotRecord {
+  readonly verifications: readonly VerificationRecord[];
+}
+
+export interface ItemRecord {
+  readonly name: string;
+  readonly owner: string;
+  readonly tier: string;
+  readonly environment: string | null;
+  readonly component: string | null;
+}
+
+export interface Catalog {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs pending migrations; called by openCatalog. */
+  migrate(): Promise<void>;
+  putSnapshot(record: SnapshotRecord): Promise<void>; // idempotent on id
+  putVerification(record: VerificationRecord): Promise<void>; // idempotent on id
+  /** By full id or unique prefix (≥ 4 hex chars); undefined when none; CAIRN_E_AMBIGUOUS when several. */
+  getSnapshot(idOrPrefix: string): Promise<SnapshotRecord | undefined>;
+  /** Newest first (time, then id). */
+  findSnapshots(filter: SnapshotFilter): Promise<SnapshotHit[]>;
+  latestSnapshot(item: string): Promise<SnapshotRecord | undefined>;
+  /** Removes the snapshot and its verifications. */
+  deleteSnapshot(id: string): Promise<void>;
+  verificationsOf(snapshotId: string): Promise<VerificationRecord[]>;
+  upsertItems(items: readonly ItemRecord[]): Promise<void>;
+  listItems(): Promise<ItemRecord[]>;
+  /** Replaces every snapshot and verification row in one transaction (catalog rebuild). */
+  replaceAll(snapshots: readonly SnapshotRecord[], verifications: readonly VerificationRecord[]): Promise<void>;
+  /** Catalog-local settings, e.g. the repository id this catalog indexes. */
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,98 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { CairnError } from '../../errors/index.js';
+import { keyFileSecret, newKeyFileContent, type Secret } from '../../repo/index.js';
+import { addRepositoryKey, listRepositoryKeys, removeRepositoryKey } from '../../services/index.js';
+import type { Context } from '../context.js';
+import { table } from '../output.js';
+import { promptSecret } from '../prompt.js';
+import { action } from '../run.js';
+
+interface AddOptions {
+  newPasswordFile?: string;
+  newKeyFile?: string;
+  label?: string;
+}
+
+export function registerKey(program: Command): void {
+  const key = program.command('key').description('manage the wrappers of the master key (passphrases, key files)');
+  key
+    .command('add')
+    .description('add a passphrase or key file that also opens the repository')
+    .option('--new-password-file <file>', 'the new passphrase, read from a file (or CAIRN_NEW_PASSWORD, or a prompt)')
+    .option('--new-key-file <file>', 'a key file to add; created with random content when it does not exist')
+    .option('--label <text>', 'a note shown by `key list` (whose key, where it is kept)')
+    .action(
+      action(async (ctx, opts: AddOptions) => {
+        const repo = await ctx.repositoryOnly();
+        try {
+          const info = await addRepositoryKey(repo, await newSecret(ctx, opts), opts.label);
+          ctx.out.result(info, () => `added key ${info.id} (${info.kind})`);
+          return 0;
+        } finally {
+          await repo.close();
+        }
+      }),
+    );
+  key
+    .command('list')
+    .description('list the keys that open the repository')
+    .action(
+      action(async (ctx) => {
+        const repo = await ctx.repositoryOnly();
+        try {
+          const keys = await listRepositoryKeys(repo);
+          ctx.out.result({ keys }, () =>
+            table(
+              ['', 'ID', 'KIND', 'CREATED', 'USER@HOST', 'LABEL'],
+              keys.map((k) => [k.current ? '*' : '', k.id, k.kind, k.created, `${k.user}@${k.host}`, k.label ?? '']),
+            ),
+          );
+          return 0;
+        } finally {
+          await repo.close();
+        }
+      }),
+    );
+  key
+    .command('remove <id>')
+    .description('remove a key (not the one in use, not the last one)')
+    .action(
+      action(async (ctx, id: string) => {
+        const repo = await ctx.repositoryOnly();
+        try {
+          await removeRepositoryKey(repo, id);
+          ctx.out.result({ removed: id }, () => `removed key ${id}`);
+          return 0;
+        } finally {
+          await repo.close();
+        }
+      }),
+    );
+}
+
+async function newSecret(ctx: Context, opts: AddOptions): Promise<Secret> {
+  if (opts.newKeyFile) {
+    if (!existsSync(opts.newKeyFile)) {
+      writeFileSync(opts.newKeyFile, newKeyFileContent(), { mode: 0o600, flag: 'wx' });
+      ctx.out.note(`created key file ${opts.newKeyFile}`);
+    }
+    return keyFileSecret(readFileSync(opts.newKeyFile));
+  }
+  if (opts.newPasswordFile) {
+    const value = readFileSync(opts.newPasswordFile, 'utf8').replace(/\r?\n$/, '');
+    if (!value) throw new CairnError('CAIRN_E_USAGE', `${opts.newPasswordFile} is empty`);
+    return { kind: 'password', value };
+  }
+  if (ctx.env.CAIRN_NEW_PASSWORD) return { kind: 'password', value: ctx.env.CAIRN_NEW_PASSWORD };
+  if (process.stdin.isTTY) {
+    const value = await promptSecret('new passphrase: ');
+    if ((await promptSecret('again: ')) !== value || !value)
+      throw new CairnError('CAIRN_E_USAGE', 'the passphrases differ or are empty');
+    return { kind: 'password', value };
+  }
+  throw new CairnError(
+    'CAIRN_E_USAGE',
+    'give the new key: --new-password-file FILE, --new-key-file FILE or CAIRN_NEW_PASSWORD',
+  );
+}

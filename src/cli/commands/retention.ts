@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import { CairnError } from '../../errors/index.js';
+import { forgetByPolicy, forgetSnapshots, prune } from '../../services/index.js';
+import { fmtBytes, table } from '../output.js';
+import { action, collect } from '../run.js';
+
+interface ForgetOptions {
+  applyPolicy?: boolean;
+  dryRun?: boolean;
+  item?: string[];
+  prune?: boolean;
+}
+
+export function registerRetention(program: Command): void {
+  program
+    .command('forget [ids...]')
+    .description("remove snapshots: those the tiers' keep rules no longer keep (--apply-policy), or those named")
+    .option('--apply-policy', "apply each tier's keep rules (last/hourly/daily/weekly/monthly/yearly/within) per item")
+    .option('--item <name>', 'only this item (repeatable)', collect)
+    .option('--dry-run', 'show the decisions, remove nothing')
+    .option('--prune', 'run `cairn prune` afterwards')
+    .addHelpText(
+      'after',
+      "\nA snapshot under WORM retention (its tier's lock or retention class) is never removed;\nthe output says until when it is kept. Data is freed by `cairn prune`.",
+    )
+    .action(
+      action(async (ctx, ids: string[], opts: ForgetOptions) => {
+        if (!opts.applyPolicy && ids.length === 0)
+          throw new CairnError('CAIRN_E_USAGE', 'name snapshots to forget, or pass --apply-policy');
+        if (opts.applyPolicy && ids.length > 0)
+          throw new CairnError('CAIRN_E_USAGE', 'give either snapshot ids or --apply-policy, not both');
+        const policy = opts.applyPolicy ? (await ctx.policy()).policy : undefined;
+        const session = await ctx.session();
+        try {
+          const result = policy
+            ? await forgetByPolicy(session.repo, session.catalog, policy, {
+                dryRun: opts.dryRun ?? false,
+                ...(opts.item ? { items: opts.item } : {}),
+              })
+            : await forgetSnapshots(session.repo, session.catalog, ids, { dryRun: opts.dryRun ?? false });
+          const pruned = opts.prune && !opts.dryRun ? await prune(session.repo, {}) : undefined;
+          ctx.out.result({ ...result, ...(pruned ? { prune: pruned } : {}) }, () => {
+            const rows = result.decisions.map((d) => [
+              d.id.slice(0, 12),
+              d.time.replace('T', ' ').slice(0, 19),
+              d.item,
+              d.action,
+              d.reasons.join(', '),
+            ]);
+            const verb = result.dryRun ? 'would remove' : 'removed';
+            return `${table(['ID', 'TIME', 'ITEM', 'ACTION', 'WHY'], rows)}\n${verb} ${result.removed} snapshots; ${result.retained} kept by retention locks`;
+          });
+          return 0;
+        } finally {
+          await session.close();
+        }
+      }),
+    );
+
+  program
+    .command('prune')
+    .description('delete data that no snapshot needs (packs under WORM retention stay)')
+    .option('--dry-run', 'show what would be freed, delete nothing')
+    .option('--max-unused <pct>', 'repack a pack when more than this percentage of it is unused', '50')
+    .action(
+      action(async (ctx, opts: { dryRun?: boolean; maxUnused: string }) => {
+        const pct = Number(opts.maxUnused.replace(/%$/, ''));
+        if (!(pct >= 0 && pct <= 100))
+          throw new CairnError('CAIRN_E_USAGE', `--max-unused ${opts.maxUnused} must be a percentage`);
+        const repo = await ctx.repositoryOnly();
+        const progress = ctx.out.progress();
+        try {
+          const r = await prune(repo, { dryRun: opts.dryRun ?? false, maxUnused: pct / 100 }, progress);
+          progress.done();
+          ctx.out.result(r, () => {
+            const verb = r.dryRun ? 'would free' : 'freed';
+            const lines = [
+              `${verb} ${fmtBytes(r.bytesFreed)}: ${r.packsDeleted} unused packs, ${r.packsRepacked} repacked, ${r.orphanPacks} left by interrupted writes; ${r.blobsKept} blobs in use`,
+            ];
+            for (const k of r.retained) lines.push(`kept pack ${k.pack.slice(0, 12)}: retained until ${k.retainUntil}`);
+            return lines.join('\n');
+          });
+          return 0;
+        } finally {
+          progress.done();
+          await repo.close();
+        }
+      }),
+    );
+}

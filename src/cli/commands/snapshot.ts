@@ -1,0 +1,91 @@
+import { type Command, Option } from 'commander';
+import type { Trigger } from '../../catalog/index.js';
+import { ExitCode } from '../../errors/index.js';
+import { type ItemResult, takeSnapshots } from '../../services/index.js';
+import { fmtBytes, fmtDuration } from '../output.js';
+import { action, collect } from '../run.js';
+
+interface SnapshotOptions {
+  item?: string[];
+  env?: string;
+  trigger?: Trigger;
+  release?: string;
+  commit?: string;
+  change?: string;
+  deployment?: string;
+  force?: boolean;
+}
+
+export const TRIGGERS = ['pre-deploy', 'post-deploy', 'scheduled', 'manual'] as const;
+
+export function registerSnapshot(program: Command): void {
+  program
+    .command('snapshot')
+    .description(
+      'take one snapshot per item of the policy (all items, or those named); an unchanged item is recorded as verified',
+    )
+    .option('--item <name>', 'only this item (repeatable)', collect)
+    .option('--env <env>', 'only the items of this environment')
+    .addOption(new Option('--trigger <trigger>', 'why this snapshot is taken').choices(TRIGGERS).default('manual'))
+    .option('--release <version>', 'release (semver) this state belongs to')
+    .option('--commit <sha>', 'commit hash of the deployed revision')
+    .option('--change <id>', 'change ticket id (CAB)')
+    .option('--deployment <id>', 'deployment id')
+    .option('--force', 'write a new snapshot even when nothing changed')
+    .addHelpText(
+      'after',
+      '\nMetadata not given is taken from GitHub Actions, GitLab CI or Jenkins variables where present,\n' +
+        'else from the OS user and host. Exit codes: 0 every item snapshotted or verified unchanged;\n' +
+        '1 an item failed (nothing recorded for it); 3 a snapshot was written but some files were unreadable.',
+    )
+    .action(
+      action(async (ctx, opts: SnapshotOptions) => {
+        const { policy } = await ctx.policy();
+        const session = await ctx.session();
+        const progress = ctx.out.progress();
+        let results: ItemResult[];
+        try {
+          results = await takeSnapshots(
+            session,
+            policy,
+            {
+              ...(opts.item ? { items: opts.item } : {}),
+              ...(opts.env ? { environment: opts.env } : {}),
+              force: opts.force ?? false,
+              run: {
+                ...(opts.trigger ? { trigger: opts.trigger } : {}),
+                ...(opts.release ? { release: opts.release } : {}),
+                ...(opts.commit ? { commit: opts.commit } : {}),
+                ...(opts.change ? { change: opts.change } : {}),
+                ...(opts.deployment ? { deployment: opts.deployment } : {}),
+              },
+            },
+            progress,
+          );
+        } finally {
+          progress.done();
+          await session.close();
+        }
+        ctx.out.result({ snapshots: results }, () => results.map(describe).join('\n'));
+        if (results.some((r) => r.status === 'failed')) return ExitCode.failed;
+        if (results.some((r) => r.status === 'partial')) return ExitCode.partial;
+        return ExitCode.ok;
+      }),
+    );
+}
+
+function describe(r: ItemResult): string {
+  const id = r.id?.slice(0, 12) ?? '-';
+  const took = fmtDuration(r.durationMs / 1000);
+  switch (r.status) {
+    case 'failed':
+      return `${r.item}: FAILED ${r.error?.code}: ${r.error?.message}`;
+    case 'unchanged':
+      return `${r.item}: unchanged, verified against ${id} (${r.files} files, ${took})`;
+    default: {
+      const head = `${r.item}: ${r.status} ${id} (${r.files} files, ${fmtBytes(r.bytes)}; read ${r.readFiles} files, added ${fmtBytes(r.addedBytes)}; ${took})`;
+      const lost = r.unreadable.map((u) => `\n  unreadable: ${u.path} (${u.reason})`).join('');
+      return head + lost;
+    }
+  }
+}

@@ -1,0 +1,151 @@
+import { type Command, Option } from 'commander';
+import type { SnapshotFilter, SnapshotHit, Trigger } from '../../catalog/index.js';
+import { CairnError } from '../../errors/index.js';
+import { resolveSnapshot } from '../../services/index.js';
+import { fmtBytes, table } from '../output.js';
+import { action, collect } from '../run.js';
+import { TRIGGERS } from './snapshot.js';
+
+interface SearchOptions {
+  item?: string[];
+  env?: string;
+  tier?: string;
+  release?: string;
+  commit?: string;
+  change?: string;
+  deployment?: string;
+  trigger?: Trigger;
+  actor?: string;
+  since?: string;
+  until?: string;
+  limit?: string;
+}
+
+export function registerSnapshots(program: Command): void {
+  program
+    .command('snapshots')
+    .description('search the catalog of snapshots (newest first)')
+    .option('--item <name>', 'of this item (repeatable)', collect)
+    .option('--env <env>', 'of this environment')
+    .option('--tier <tier>', 'of this tier')
+    .option('--release <version>', 'taken or verified under this release')
+    .option('--commit <sha>', 'taken or verified at this commit (prefix)')
+    .option('--change <id>', 'under this change ticket')
+    .option('--deployment <id>', 'of this deployment')
+    .addOption(new Option('--trigger <trigger>', 'taken for this reason').choices(TRIGGERS))
+    .option('--actor <who>', 'taken by this identity')
+    .option('--since <time>', 'taken at or after (ISO 8601 date or time)')
+    .option('--until <time>', 'taken at or before (ISO 8601 date or time)')
+    .option('--limit <n>', 'at most this many')
+    .action(
+      action(async (ctx, opts: SearchOptions) => {
+        const filter: SnapshotFilter = {
+          ...(opts.item ? { item: opts.item } : {}),
+          ...(opts.env ? { environment: opts.env } : {}),
+          ...(opts.tier ? { tier: opts.tier } : {}),
+          ...(opts.release ? { release: opts.release } : {}),
+          ...(opts.commit ? { commit: opts.commit } : {}),
+          ...(opts.change ? { change: opts.change } : {}),
+          ...(opts.deployment ? { deployment: opts.deployment } : {}),
+          ...(opts.trigger ? { trigger: opts.trigger } : {}),
+          ...(opts.actor ? { actor: opts.actor } : {}),
+          ...(opts.since ? { since: parseTime(opts.since, '--since') } : {}),
+          ...(opts.until ? { until: parseTime(opts.until, '--until', true) } : {}),
+          ...(opts.limit ? { limit: parseLimit(opts.limit) } : {}),
+        };
+        const session = await ctx.session();
+        try {
+          const hits = await session.catalog.findSnapshots(filter);
+          ctx.out.result({ snapshots: hits }, () => render(hits));
+          return 0;
+        } finally {
+          await session.close();
+        }
+      }),
+    );
+
+  program
+    .command('show <id>')
+    .description('a snapshot with all its metadata and the verifications that found it unchanged')
+    .action(
+      action(async (ctx, id: string) => {
+        const session = await ctx.session();
+        try {
+          const s = await resolveSnapshot(session.catalog, { id });
+          const verifications = await session.catalog.verificationsOf(s.id);
+          ctx.out.result({ ...s, verifications }, () => {
+            const rows: Array<[string, string]> = [
+              ['id', s.id],
+              ['item', s.item],
+              ['environment', s.environment ?? '-'],
+              ['tier', s.tier ?? '-'],
+              ['component', s.component ?? '-'],
+              ['time', s.time],
+              ['trigger', s.trigger],
+              ['release', s.release ?? '-'],
+              ['commit', s.commit ?? '-'],
+              ['change', s.change ?? '-'],
+              ['deployment', s.deployment ?? '-'],
+              ['pipeline', s.pipeline ?? '-'],
+              ['actor', `${s.actor} on ${s.host}`],
+              ['status', s.status],
+              ['files', `${s.files} (${fmtBytes(s.bytes)}; added ${fmtBytes(s.addedBytes)})`],
+              ['parent', s.parent ?? '-'],
+              ['tree', s.tree],
+              ['retain until', s.retainUntil ?? '-'],
+            ];
+            const lines = rows.map(([k, v]) => `${k.padEnd(13)} ${v}`);
+            for (const u of s.unreadable) lines.push(`unreadable    ${u}`);
+            for (const v of verifications) {
+              lines.push(
+                `verified      ${v.time} by ${v.actor} (${v.trigger}${v.release ? `, release ${v.release}` : ''}${v.change ? `, change ${v.change}` : ''})`,
+              );
+            }
+            return lines.join('\n');
+          });
+          return 0;
+        } finally {
+          await session.close();
+        }
+      }),
+    );
+}
+
+function render(hits: readonly SnapshotHit[]): string {
+  if (hits.length === 0) return 'no snapshots match';
+  return table(
+    ['ID', 'TIME', 'ITEM', 'ENV', 'TRIGGER', 'RELEASE', 'CHANGE', 'STATUS', 'FILES', 'SIZE', 'VERIFIED'],
+    hits.map((h) => [
+      h.id.slice(0, 12),
+      h.time.replace('T', ' ').slice(0, 19),
+      h.item,
+      h.environment ?? '-',
+      h.trigger,
+      h.release ?? '-',
+      h.change ?? '-',
+      h.status,
+      String(h.files),
+      fmtBytes(h.bytes),
+      h.verifications[0]?.time.replace('T', ' ').slice(0, 19) ?? '',
+    ]),
+  );
+}
+
+export function parseTime(value: string, flag: string, endOfDay = false): Date {
+  const d = /^\d{4}-\d{2}-\d{2}$/.test(value)
+    ? new Date(`${value}T${endOfDay ? '23:59:59.999' : '00:00:00.000'}Z`)
+    : new Date(value);
+  if (Number.isNaN(d.getTime()))
+    throw new CairnError(
+      'CAIRN_E_USAGE',
+      `${flag} ${value} is not a date or time (use ISO 8601, e.g. 2026-11-29 or 2026-11-29T08:00:00Z)`,
+    );
+  return d;
+}
+
+function parseLimit(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new CairnError('CAIRN_E_USAGE', `--limit ${value} is not a positive whole number`);
+  return n;
+}

@@ -1,0 +1,169 @@
+/**
+ * Turns a validated document (schema-zod.ts output) into the Policy model: durations in milliseconds,
+ * paths absolute, defaults applied, later issues' sections set aside in `extra`. Runs only when
+ * validation found no errors, so it may trust the shape.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { parseDuration } from './durations.js';
+import { BUILTIN_EXCLUDES } from './exclusions.js';
+import type { PositionIndex } from './positions.js';
+import type { RawItem, RawPolicy, RawSource, RawTier } from './schema-zod.js';
+import { SOURCE_KINDS } from './schema-zod.js';
+import type {
+  Environment,
+  Item,
+  KeepRules,
+  OtherSource,
+  Policy,
+  PolicyException,
+  RetentionClass,
+  Source,
+  Tier,
+} from './types.js';
+
+export interface BuildContext {
+  readonly file: string; // absolute
+  readonly dir: string;
+  readonly positions: PositionIndex;
+  readonly now: Date;
+}
+
+/** Item keys owned by later issues, kept in Item.extra. */
+const ITEM_EXTRA_KEYS = ['version', 'requires', 'bundleWith', 'restore', 'drift'] as const;
+const ENVIRONMENT_KEYS = new Set(['maintenanceWindows', 'autoRollback']);
+
+export function buildPolicy(raw: RawPolicy, ctx: BuildContext): Policy {
+  const retentionClasses: Record<string, RetentionClass> = {};
+  for (const [name, cls] of Object.entries(raw.governance?.retentionClasses ?? {})) {
+    retentionClasses[name] = { name, keepMs: ms(cls.keep) };
+  }
+  const tiers: Record<string, Tier> = {};
+  for (const [name, tier] of Object.entries(raw.tiers ?? {})) tiers[name] = buildTier(name, tier);
+
+  const environments: Record<string, Environment> = {};
+  const environmentExtras: Record<string, Record<string, unknown>> = {};
+  for (const [name, env] of Object.entries(raw.environments ?? {})) {
+    environments[name] = {
+      name,
+      maintenanceWindows: env?.maintenanceWindows ?? [],
+      autoRollback: env?.autoRollback ?? false,
+    };
+    const extras = Object.fromEntries(Object.entries(env ?? {}).filter(([k]) => !ENVIRONMENT_KEYS.has(k)));
+    if (Object.keys(extras).length > 0) environmentExtras[name] = extras;
+  }
+
+  const exclude = [...BUILTIN_EXCLUDES, ...(raw.exclude ?? [])];
+  const items = (raw.items ?? []).map((item, i) => buildItem(item, i, exclude, ctx));
+  const today = Date.UTC(ctx.now.getUTCFullYear(), ctx.now.getUTCMonth(), ctx.now.getUTCDate());
+  const exceptions: PolicyException[] = (raw.exceptions ?? []).map((ex) => ({
+    item: ex.item,
+    reason: ex.reason,
+    acceptedBy: ex.acceptedBy,
+    ticket: ex.ticket,
+    expires: ex.expires,
+    expired: Date.parse(`${ex.expires}T00:00:00Z`) < today,
+  }));
+
+  const governanceExtra = Object.fromEntries(
+    Object.entries(raw.governance ?? {}).filter(([key, value]) => key !== 'retentionClasses' && value !== undefined),
+  );
+  const extra = defined({
+    governance: Object.keys(governanceExtra).length > 0 ? governanceExtra : undefined,
+    environments: Object.keys(environmentExtras).length > 0 ? environmentExtras : undefined,
+    changeTickets: raw.changeTickets,
+    drills: raw.drills,
+    access: raw.access,
+    alerts: raw.alerts,
+  });
+
+  const auditRetention = raw.governance?.audit?.retention;
+  return defined({
+    file: ctx.file,
+    dir: ctx.dir,
+    version: 1 as const,
+    organisation: raw.organisation,
+    retentionClasses,
+    auditRetentionMs: auditRetention === undefined ? undefined : ms(auditRetention),
+    tiers,
+    environments,
+    exclude,
+    items,
+    exceptions,
+    extra,
+  });
+}
+
+function buildTier(name: string, tier: RawTier): Tier {
+  const k = tier.keep ?? {};
+  const keep: KeepRules = defined({
+    last: k.last,
+    hourly: k.hourly,
+    daily: k.daily,
+    weekly: k.weekly,
+    monthly: k.monthly,
+    yearly: k.yearly,
+    withinMs: k.within === undefined ? undefined : ms(k.within),
+  });
+  return defined({
+    name,
+    description: tier.description,
+    retentionClass: tier.retentionClass,
+    lock: tier.lock ? { mode: tier.lock.mode, forMs: ms(tier.lock.for) } : undefined,
+    rpoMs: tier.rpo === undefined ? undefined : ms(tier.rpo),
+    rtoMs: tier.rto === undefined ? undefined : ms(tier.rto),
+    schedule: tier.schedule,
+    keep,
+    replicate: tier.replicate,
+    deleteApprovals: tier.deleteApprovals,
+  });
+}
+
+function buildItem(item: RawItem, index: number, exclude: readonly string[], ctx: BuildContext): Item {
+  const extra: Record<string, unknown> = {};
+  for (const key of ITEM_EXTRA_KEYS) if (item[key] !== undefined) extra[key] = item[key];
+  return defined({
+    name: item.name,
+    owner: item.owner,
+    tier: String(item.tier),
+    environment: item.environment,
+    component: item.component,
+    description: item.description,
+    sources: item.sources.map((s) => buildSource(s, ctx.dir)),
+    secrets: item.secrets,
+    exclude,
+    at: ctx.positions.locate(['items', index]),
+    extra,
+  });
+}
+
+function buildSource(source: RawSource, dir: string): Source {
+  if (source.files) {
+    return {
+      kind: 'files',
+      root: resolve(dir, source.files.root),
+      include: source.files.include ?? ['**'],
+      exclude: source.files.exclude ?? [],
+    };
+  }
+  const kind = SOURCE_KINDS.find((k) => k !== 'files' && source[k] !== undefined) as OtherSource['kind'];
+  const options: Record<string, unknown> = { ...(source[kind] as Record<string, unknown>) };
+  // Local paths follow the same rule as files.root: relative to the policy file's folder.
+  for (const key of ['path', 'keyFile']) {
+    const value = options[key];
+    if (typeof value === 'string' && !isAbsolute(value)) options[key] = resolve(dir, value);
+  }
+  if (typeof options.timeout === 'string') options.timeoutMs = ms(options.timeout);
+  return { kind, options };
+}
+
+function ms(text: string): number {
+  const value = parseDuration(text);
+  if (value === undefined) throw new Error(`internal: unvalidated duration ${text}`);
+  return value;
+}
+
+/** Drops undefined properties, so the model has no `key: undefined` noise (and deepEqual is exact). */
+function defined<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
+  return value;
+}

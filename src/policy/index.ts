@@ -1,0 +1,15 @@
+/**
+ * The policy layer: cairn.yaml → validated Policy model, plus the rules other layers apply with it
+ * (path exclusions, secret detection, retention). Nothing outside src/policy imports its other files.
+ */
+export { cronProblem } from './cron.js';
+export { DURATION_PATTERN, formatDuration, parseDuration } from './durations.js';
+export { BUILTIN_EXCLUDES, makePathFilter } from './exclusions.js';
+export type { LoadedPolicy, PolicyOptions } from './parse.js';
+export { formatIssue, loadPolicy, parsePolicy } from './parse.js';
+export type { KeepDecision, SnapshotRef } from './retention.js';
+export { applyKeepRules, isoWeek, retainUntil } from './retention.js';
+export { POLICY_SCHEMA_ID, policyJsonSchema } from './schema.js';
+export type { SecretFinding, SecretKind } from './secrets.js';
+export { findSecrets, isPlaceholder, redactSecrets } from './secrets.js';
+export type * from './types.js';

@@ -1,0 +1,16 @@
+/**
+ * repo/ — the repository engine: blobs in compressed, encrypted segments inside packs; an index
+ * from blob id to pack; trees of directories; snapshot and verification records; master-key
+ * wrappers; locks. It stores and proves bytes; it must not know about policy, the catalog or
+ * where configuration comes from (docs/FORMAT.md is its contract).
+ */
+export { Chunker, SMALL_FILE_LIMIT } from './chunker.js';
+export { assertRepository, FORMAT_VERSION, type RepoConfig } from './config.js';
+export { sha256Hex } from './crypto.js';
+export { addKey, type KeyInfo, keyFileSecret, listKeys, newKeyFileContent, removeKey, type Secret } from './keys.js';
+export type { RepoLock } from './lock.js';
+export type { BlobLocation } from './master-index.js';
+export { type BlobType, type PackRecord, packIdOfKey, packKey, type SegmentRecord } from './pack-format.js';
+export type { SnapshotObject, VerificationObject } from './records.js';
+export { mapLimit, Repository } from './repository.js';
+export { assertSafeName, type EntryType, type Tree, type TreeEntry } from './tree.js';

@@ -1,0 +1,277 @@
+import { CairnError, isCairnError } from '../errors/index.js';
+import type { Storage } from '../storage/index.js';
+import { Chunker } from './chunker.js';
+import { compress, decompress } from './compress.js';
+import { assertRepository, newConfig, type RepoConfig, readConfig, writeConfig } from './config.js';
+import { blobIdOfDigest, type MasterKey, newMasterKey, open, randomId, seal, sha256, sha256Hex } from './crypto.js';
+import { addKey, type Secret, unlock } from './keys.js';
+import { acquireLock, type RepoLock } from './lock.js';
+import { type BlobLocation, MasterIndex } from './master-index.js';
+import { type BlobType, INDEX_AAD, type PackRecord, packKey, SEGMENT_AAD, type SegmentRecord } from './pack-format.js';
+import { PackWriter } from './pack-writer.js';
+import { SNAPSHOT_AAD, type SnapshotObject, VERIFICATION_AAD, type VerificationObject } from './records.js';
+import { SealPool } from './seal-pool.js';
+import { parseTree, serializeTree, type Tree } from './tree.js';
+
+const SEGMENT_CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The repository engine: content-addressed, deduplicated, compressed, encrypted. It knows nothing
+ * of policy. Write order (docs/FORMAT.md): packs, then the index naming them, then the snapshot.
+ */
+export class Repository {
+  readonly index = new MasterIndex();
+  private indexLoaded = false;
+  private writer: PackWriter | undefined;
+  private pool: SealPool | undefined;
+  private readonly segmentCache = new Map<string, Buffer>();
+  private segmentCacheBytes = 0;
+  readonly chunker: Chunker;
+  /** Retention given to every object written from now on (the tier's retain-until). */
+  retainUntil: Date | undefined;
+
+  private constructor(
+    readonly storage: Storage,
+    readonly master: MasterKey,
+    readonly config: RepoConfig,
+    readonly keyId: string,
+  ) {
+    this.chunker = new Chunker(master.chunkerSeed, config.chunker);
+  }
+
+  static async init(storage: Storage, secret: Secret): Promise<Repository> {
+    if (await storage.stat('config').catch(() => undefined)) {
+      throw new CairnError('CAIRN_E_REPO_EXISTS', `${storage.location} is already a cairn repository`);
+    }
+    const master = newMasterKey();
+    const config = newConfig(randomId());
+    // Keys before config: `config` marks a repository, so a crash in between leaves none.
+    const key = await addKey(storage, master, secret);
+    await writeConfig(storage, master, config);
+    return new Repository(storage, master, config, key.id);
+  }
+
+  static async open(storage: Storage, secret: Secret): Promise<Repository> {
+    await assertRepository(storage);
+    const { master, keyId } = await unlock(storage, secret);
+    const config = await readConfig(storage, master);
+    return new Repository(storage, master, config, keyId);
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  lock(exclusive: boolean, operation: string): Promise<RepoLock> {
+    return acquireLock(this.storage, exclusive, operation);
+  }
+
+  // ---- index ----------------------------------------------------------------------------------
+
+  async loadIndex(): Promise<void> {
+    if (this.indexLoaded) return;
+    const files = await this.storage.list('index/');
+    const loaded = await mapLimit(files, 8, async ({ key }) => ({ key, packs: await this.readIndexFile(key) }));
+    for (const { key, packs } of loaded) {
+      this.index.files.add(key);
+      for (const pack of packs) this.index.addPack(pack);
+    }
+    this.indexLoaded = true;
+  }
+
+  async readIndexFile(key: string): Promise<PackRecord[]> {
+    const plain = open(this.master.encryption, await this.storage.get(key), INDEX_AAD, key);
+    const body = JSON.parse(decompress(plain).toString('utf8')) as { packs: PackRecord[] };
+    return body.packs;
+  }
+
+  /** Writes an index file for these packs; returns its key. */
+  async writeIndex(packs: readonly PackRecord[]): Promise<string> {
+    const body = compress(Buffer.from(JSON.stringify({ version: 1, packs })), this.config.compression);
+    const bytes = seal(this.master.encryption, body, INDEX_AAD);
+    const key = `index/${sha256Hex(bytes)}`;
+    // No WORM lock on index files: they are derived from the packs' headers and prune replaces them.
+    await this.storage.put(key, bytes);
+    this.index.files.add(key);
+    return key;
+  }
+
+  // ---- blobs ----------------------------------------------------------------------------------
+
+  blobId(data: Uint8Array): { id: string; digest: Buffer } {
+    const digest = sha256(data);
+    return { id: blobIdOfDigest(this.master.mac, digest), digest };
+  }
+
+  hasBlob(id: string): boolean {
+    return this.index.has(id) || (this.writer?.has(id) ?? false);
+  }
+
+  /** Stores a blob unless the repository has it; returns its id and whether it was new. */
+  async saveBlob(type: BlobType, data: Buffer, knownId?: string): Promise<{ id: string; added: boolean }> {
+    const id = knownId ?? this.blobId(data).id;
+    if (this.hasBlob(id)) return { id, added: false };
+    await this.getWriter().add(id, type, data);
+    return { id, added: true };
+  }
+
+  /** Stores a blob again even though the index knows it (prune moving live blobs out of a sparse pack). */
+  async rewriteBlob(type: BlobType, data: Buffer, id: string): Promise<void> {
+    if (this.writer?.has(id)) return;
+    await this.getWriter().add(id, type, data);
+  }
+
+  private getWriter(): PackWriter {
+    if (!this.writer) {
+      this.pool ??= new SealPool(this.master.encryption, this.config.compression);
+      this.writer = new PackWriter({
+        storage: this.storage,
+        encryptionKey: this.master.encryption,
+        segmentSize: this.config.segmentSize,
+        packSize: this.config.packSize,
+        sealer: this.pool.seal,
+        retainUntil: this.retainUntil,
+        parallel: this.pool.parallelism,
+      });
+    }
+    return this.writer;
+  }
+
+  /** Packs, then one index file naming them: after this, every saved blob is durable and findable. */
+  async flush(): Promise<{ packs: PackRecord[]; storedBytes: number }> {
+    if (!this.writer) return { packs: [], storedBytes: 0 };
+    const writer = this.writer;
+    const packs = await writer.flush();
+    this.writer = undefined;
+    if (packs.length > 0) {
+      await this.writeIndex(packs);
+      for (const p of packs) this.index.addPack(p);
+    }
+    return { packs, storedBytes: writer.storedBytes };
+  }
+
+  /** Drops blobs queued but not yet flushed (after a failed item): they were never indexed. */
+  discardPending(): void {
+    this.writer = undefined;
+  }
+
+  async loadBlob(id: string): Promise<Buffer> {
+    const loc = this.index.get(id);
+    return this.blobFromSegment(id, loc, await this.readSegment(loc.pack, loc.segment));
+  }
+
+  blobFromSegment(id: string, loc: BlobLocation, segment: Buffer): Buffer {
+    const data = segment.subarray(loc.offset, loc.offset + loc.length);
+    if (data.length !== loc.length || this.blobId(data).id !== id) {
+      throw new CairnError('CAIRN_E_INTEGRITY', `blob ${id.slice(0, 12)} in pack ${loc.pack.slice(0, 12)} is damaged`, {
+        blob: id,
+        pack: loc.pack,
+      });
+    }
+    return data;
+  }
+
+  /** A segment's plaintext; recently read ones are cached (trees and small files share segments). */
+  async readSegment(pack: string, seg: SegmentRecord, useCache = true): Promise<Buffer> {
+    const cacheKey = `${pack}:${seg.off}`;
+    const cached = useCache ? this.segmentCache.get(cacheKey) : undefined;
+    if (cached) return cached;
+    const what = `pack ${pack.slice(0, 12)} segment at ${seg.off}`;
+    let sealed: Buffer;
+    try {
+      sealed = await this.storage.getRange(packKey(pack), seg.off, seg.len);
+    } catch (err) {
+      if (isCairnError(err, 'CAIRN_E_NOT_FOUND')) {
+        throw new CairnError('CAIRN_E_INTEGRITY', `pack ${pack.slice(0, 12)} is missing from the repository`, { pack });
+      }
+      if (isCairnError(err, 'CAIRN_E_INTEGRITY')) {
+        throw new CairnError('CAIRN_E_INTEGRITY', `pack ${pack.slice(0, 12)} is truncated`, { pack });
+      }
+      throw err;
+    }
+    let plain: Buffer;
+    try {
+      const body = open(this.master.encryption, sealed, SEGMENT_AAD, what);
+      plain = seg.z ? decompress(body) : body;
+    } catch (err) {
+      if (isCairnError(err)) throw new CairnError(err.code, err.message, { ...err.details, pack });
+      throw new CairnError('CAIRN_E_INTEGRITY', `${what} does not decompress`, { pack });
+    }
+    if (plain.length !== seg.raw) throw new CairnError('CAIRN_E_INTEGRITY', `${what} has the wrong length`, { pack });
+    if (useCache && plain.length <= SEGMENT_CACHE_BYTES / 8) {
+      this.segmentCache.set(cacheKey, plain);
+      this.segmentCacheBytes += plain.length;
+      for (const [k, v] of this.segmentCache) {
+        if (this.segmentCacheBytes <= SEGMENT_CACHE_BYTES) break;
+        this.segmentCache.delete(k);
+        this.segmentCacheBytes -= v.length;
+      }
+    }
+    return plain;
+  }
+
+  // ---- trees ----------------------------------------------------------------------------------
+
+  async saveTree(tree: Tree): Promise<string> {
+    return (await this.saveBlob('tree', serializeTree(tree))).id;
+  }
+
+  async loadTree(id: string): Promise<Tree> {
+    return parseTree(await this.loadBlob(id), id);
+  }
+
+  // ---- snapshots and verifications ------------------------------------------------------------
+
+  async saveSnapshot(snapshot: SnapshotObject): Promise<string> {
+    return this.saveRecord('snapshots', snapshot, SNAPSHOT_AAD, snapshot.retainUntil);
+  }
+
+  async saveVerification(verification: VerificationObject, retainUntil: string | null): Promise<string> {
+    return this.saveRecord('verifications', verification, VERIFICATION_AAD, retainUntil);
+  }
+
+  private async saveRecord(prefix: string, value: unknown, aad: string, retainUntil: string | null): Promise<string> {
+    const bytes = seal(this.master.encryption, Buffer.from(JSON.stringify(value)), aad);
+    const id = sha256Hex(bytes);
+    await this.storage.put(`${prefix}/${id}`, bytes, retainUntil ? { retainUntil: new Date(retainUntil) } : {});
+    return id;
+  }
+
+  async loadSnapshot(id: string): Promise<SnapshotObject> {
+    return this.loadRecord<SnapshotObject>('snapshots', id, SNAPSHOT_AAD);
+  }
+
+  async loadVerification(id: string): Promise<VerificationObject> {
+    return this.loadRecord<VerificationObject>('verifications', id, VERIFICATION_AAD);
+  }
+
+  private async loadRecord<T>(prefix: string, id: string, aad: string): Promise<T> {
+    const key = `${prefix}/${id}`;
+    const bytes = await this.storage.get(key);
+    if (sha256Hex(bytes) !== id)
+      throw new CairnError('CAIRN_E_INTEGRITY', `${key} does not match its id`, { object: key });
+    return JSON.parse(open(this.master.encryption, bytes, aad, key).toString('utf8')) as T;
+  }
+
+  async listIds(prefix: 'snapshots' | 'verifications'): Promise<string[]> {
+    return (await this.storage.list(`${prefix}/`)).map((o) => o.key.slice(prefix.length + 1));
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
+  }
+}
+
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const run = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+  return out;
+}

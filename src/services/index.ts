@@ -1,0 +1,18 @@
+/**
+ * services/ — the use cases, and the only place that combines layers: CLI and server call these,
+ * so the two never disagree. Services take what they need (a Repository, a Catalog, a Policy),
+ * report progress through a sink, and return plain data for the caller to render.
+ */
+export { rebuildCatalog, syncCatalog } from './catalog-sync.js';
+export { type CheckReport, type CheckRequest, checkRepository } from './check.js';
+export { type Change, type DiffResult, diffSnapshots } from './diff.js';
+export { type ForgetResult, forgetByPolicy, forgetSnapshots } from './forget.js';
+export { type ListedEntry, listSnapshot } from './ls.js';
+export { noProgress, type Progress, type ProgressSink } from './progress.js';
+export { type PruneResult, prune } from './prune.js';
+export { addRepositoryKey, initRepository, listRepositoryKeys, removeRepositoryKey } from './repository-admin.js';
+export { resolveSnapshot, type SnapshotSelector } from './resolve.js';
+export { type RestoreRequest, type RestoreResult, restoreSnapshot } from './restore.js';
+export { type RunOptions, runMetadata } from './run-metadata.js';
+export { openRepository, openSession, type Session, type SessionOptions } from './session.js';
+export { type ItemResult, type SnapshotRequest, selectItems, takeSnapshots } from './snapshot.js';

@@ -1,0 +1,127 @@
+import { isCairnError } from '../errors/index.js';
+import { mapLimit, type PackRecord, packIdOfKey, packKey, type Repository } from '../repo/index.js';
+import { noProgress, type ProgressSink } from './progress.js';
+import { flattenTree, reachableTrees } from './tree-walk.js';
+
+export interface PruneRequest {
+  readonly dryRun?: boolean;
+  /** Repack a pack when more than this share of its bytes is unused (restic's --max-unused). */
+  readonly maxUnused?: number;
+  readonly now?: Date;
+}
+
+export interface PruneResult {
+  readonly dryRun: boolean;
+  readonly packsDeleted: number;
+  readonly packsRepacked: number;
+  readonly orphanPacks: number;
+  readonly bytesFreed: number;
+  readonly blobsKept: number;
+  readonly indexesReplaced: number;
+  readonly retained: ReadonlyArray<{ readonly pack: string; readonly retainUntil: string }>;
+}
+
+/**
+ * Removes data no snapshot needs, under the exclusive lock. Crash-safe order (docs/FORMAT.md):
+ * repacked blobs are written and indexed first, then one new index naming every surviving pack,
+ * then the old index files go, and only then the packs. Packs under WORM retention stay.
+ */
+export async function prune(
+  repo: Repository,
+  request: PruneRequest,
+  progress: ProgressSink = noProgress,
+): Promise<PruneResult> {
+  const lock = await repo.lock(true, 'prune');
+  try {
+    return await pruneLocked(repo, request, progress);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function pruneLocked(repo: Repository, request: PruneRequest, progress: ProgressSink): Promise<PruneResult> {
+  const now = (request.now ?? new Date()).getTime();
+  const maxUnused = request.maxUnused ?? 0.5;
+  await repo.loadIndex();
+  const used = new Set<string>();
+  for (const id of await repo.listIds('snapshots')) {
+    const s = await repo.loadSnapshot(id);
+    await reachableTrees(repo, s.tree, used);
+    for (const { entry } of await flattenTree(repo, s.tree)) for (const b of entry.blobs ?? []) used.add(b);
+  }
+  const stored = await repo.storage.list('packs/');
+  const retention = new Map(stored.map((o) => [packIdOfKey(o.key), o.retainUntil]));
+  const isRetained = (id: string) => {
+    const until = retention.get(id);
+    return until !== undefined && until.getTime() > now;
+  };
+  const retained: Array<{ pack: string; retainUntil: string }> = [];
+  const remove: PackRecord[] = [];
+  const repack: PackRecord[] = [];
+  const keep: PackRecord[] = [];
+  for (const pack of repo.index.packs.values()) {
+    if (!retention.has(pack.id)) continue; // indexed but gone: dropped from the new index
+    let usedBytes = 0;
+    let total = 0;
+    for (const seg of pack.segments) {
+      for (const [id, , , len] of seg.blobs) {
+        total += len;
+        if (used.has(id)) usedBytes += len;
+      }
+    }
+    const unused = total === 0 ? 1 : 1 - usedBytes / total;
+    if (unused === 0 || isRetained(pack.id)) {
+      if (unused > 0) retained.push({ pack: pack.id, retainUntil: retention.get(pack.id)!.toISOString() });
+      keep.push(pack);
+    } else if (usedBytes === 0) remove.push(pack);
+    else if (unused > maxUnused) repack.push(pack);
+    else keep.push(pack);
+  }
+  const indexed = new Set(repo.index.packs.keys());
+  const orphans = stored.filter((o) => !indexed.has(packIdOfKey(o.key)) && !isRetained(packIdOfKey(o.key)));
+  const bytesFreed =
+    remove.reduce((n, p) => n + p.size, 0) +
+    repack.reduce((n, p) => n + p.size, 0) +
+    orphans.reduce((n, o) => n + o.size, 0);
+  const base = {
+    packsDeleted: remove.length,
+    packsRepacked: repack.length,
+    orphanPacks: orphans.length,
+    blobsKept: used.size,
+    retained,
+  };
+  if (request.dryRun) return { ...base, dryRun: true, bytesFreed, indexesReplaced: 0 };
+
+  // 1. Live blobs of sparse packs move to new packs (written and indexed by flush).
+  let moved = 0;
+  for (const pack of repack) {
+    for (const seg of pack.segments) {
+      const plain = await repo.readSegment(pack.id, seg, false);
+      for (const [id, type, off, len] of seg.blobs) {
+        if (used.has(id)) await repo.rewriteBlob(type, plain.subarray(off, off + len), id);
+      }
+    }
+    progress({ phase: 'prune', files: ++moved, totalFiles: repack.length, bytes: 0 });
+  }
+  const oldIndexes = [...repo.index.files];
+  const { packs: fresh } = await repo.flush();
+  // 2. One index naming every surviving pack, then 3. the old index files go.
+  const newIndex = await repo.writeIndex([...keep, ...fresh]);
+  const replaced = [...oldIndexes, ...repo.index.files].filter((k) => k !== newIndex);
+  for (const key of new Set(replaced)) await deleteIfPresent(repo, key);
+  // 4. Packs last: a crash before here leaves only unindexed packs, which the next prune removes.
+  await mapLimit(
+    [...remove.map((p) => packKey(p.id)), ...repack.map((p) => packKey(p.id)), ...orphans.map((o) => o.key)],
+    4,
+    (key) => deleteIfPresent(repo, key),
+  );
+  return { ...base, dryRun: false, bytesFreed, indexesReplaced: new Set(replaced).size };
+}
+
+async function deleteIfPresent(repo: Repository, key: string): Promise<void> {
+  try {
+    await repo.storage.delete(key);
+  } catch (err) {
+    if (!isCairnError(err, 'CAIRN_E_NOT_FOUND')) throw err;
+  }
+}

@@ -1,0 +1,342 @@
+import { basename } from 'node:path';
+import type { SnapshotRecord } from '../catalog/index.js';
+import { CairnError, isCairnError } from '../errors/index.js';
+import { findSecrets, type Item, makePathFilter, type Policy, redactSecrets, retainUntil } from '../policy/index.js';
+import { type Repository, SMALL_FILE_LIMIT, type SnapshotObject, sha256Hex, type TreeEntry } from '../repo/index.js';
+import { collectSource, type SourceEntry, type SourceResult, type Unreadable } from '../sources/index.js';
+import { snapshotRecord, verificationRecord } from './catalog-sync.js';
+import { readWhole } from './file-reader.js';
+import { noProgress, type ProgressSink } from './progress.js';
+import { type RunOptions, runMetadata } from './run-metadata.js';
+import type { Session } from './session.js';
+import { type BuiltEntry, contentHash, saveTrees } from './snapshot-tree.js';
+import { flattenTree } from './tree-walk.js';
+
+export interface SnapshotRequest {
+  readonly items?: readonly string[];
+  readonly environment?: string;
+  readonly run: RunOptions;
+  /** Write a new snapshot even when nothing changed. */
+  readonly force?: boolean;
+  readonly now?: Date;
+}
+
+export type ItemStatus = 'created' | 'unchanged' | 'partial' | 'failed';
+
+export interface ItemResult {
+  readonly item: string;
+  readonly status: ItemStatus;
+  /** The snapshot that holds the state: new, or the parent verified unchanged. */
+  readonly id: string | null;
+  readonly parent: string | null;
+  readonly verification?: string;
+  readonly files: number;
+  readonly bytes: number;
+  readonly readFiles: number;
+  readonly readBytes: number;
+  readonly addedBytes: number;
+  readonly unreadable: readonly Unreadable[];
+  readonly retainUntil: string | null;
+  readonly durationMs: number;
+  readonly error?: { readonly code: string; readonly message: string; readonly details?: unknown };
+}
+
+// Files over this size are not configuration; they are listed as unreadable, not read into memory.
+const MAX_FILE_BYTES = 1024 * 1024 * 1024;
+
+export function selectItems(policy: Policy, names: readonly string[] | undefined, environment?: string): Item[] {
+  const known = new Map(policy.items.map((i) => [i.name, i]));
+  for (const n of names ?? []) {
+    if (!known.has(n)) {
+      throw new CairnError(
+        'CAIRN_E_USAGE',
+        `no item named ${n} in ${policy.file}; items: ${[...known.keys()].join(', ')}`,
+      );
+    }
+  }
+  const chosen = policy.items.filter(
+    (i) => (!names?.length || names.includes(i.name)) && (!environment || i.environment === environment),
+  );
+  if (chosen.length === 0) {
+    throw new CairnError(
+      'CAIRN_E_USAGE',
+      `no items match${environment ? ` environment ${environment}` : ''} in ${policy.file}`,
+    );
+  }
+  return chosen;
+}
+
+/** One snapshot per item, under a shared repository lock. */
+export async function takeSnapshots(
+  session: Session,
+  policy: Policy,
+  request: SnapshotRequest,
+  progress: ProgressSink = noProgress,
+): Promise<ItemResult[]> {
+  const items = selectItems(policy, request.items, request.environment);
+  await session.catalog.upsertItems(
+    items.map((i) => ({
+      name: i.name,
+      owner: i.owner,
+      tier: i.tier,
+      environment: i.environment ?? null,
+      component: i.component ?? null,
+    })),
+  );
+  const lock = await session.repo.lock(false, 'snapshot');
+  try {
+    await session.repo.loadIndex();
+    const results: ItemResult[] = [];
+    for (const item of items) results.push(await snapshotOne(session, policy, item, request, progress));
+    return results;
+  } finally {
+    await lock.release();
+  }
+}
+
+async function snapshotOne(
+  session: Session,
+  policy: Policy,
+  item: Item,
+  request: SnapshotRequest,
+  progress: ProgressSink,
+): Promise<ItemResult> {
+  const started = Date.now();
+  const now = request.now ?? new Date();
+  const retain = retainUntil(policy, item.tier, now);
+  const base = { item: item.name, parent: null, files: 0, bytes: 0, readFiles: 0, readBytes: 0, addedBytes: 0 };
+  try {
+    return await new ItemSnapshot(session, policy, item, request, progress, now, retain).run(started);
+  } catch (err) {
+    session.repo.discardPending();
+    if (!isCairnError(err)) throw err;
+    return {
+      ...base,
+      status: 'failed',
+      id: null,
+      unreadable: [],
+      retainUntil: retain?.toISOString() ?? null,
+      durationMs: Date.now() - started,
+      error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
+    };
+  }
+}
+
+class ItemSnapshot {
+  private readonly repo: Repository;
+  private readonly built: BuiltEntry[] = [];
+  private readonly refused: string[] = [];
+  private readonly unreadable: Unreadable[] = [];
+  private readFiles = 0;
+  private readBytes = 0;
+  private doneBytes = 0;
+  private doneFiles = 0;
+
+  constructor(
+    private readonly session: Session,
+    private readonly policy: Policy,
+    private readonly item: Item,
+    private readonly request: SnapshotRequest,
+    private readonly progress: ProgressSink,
+    private readonly now: Date,
+    private readonly retain: Date | null,
+  ) {
+    this.repo = session.repo;
+  }
+
+  async run(started: number): Promise<ItemResult> {
+    const { repo, item } = this;
+    repo.retainUntil = this.retain ?? undefined;
+    const entries = this.collect();
+    const parent = await this.session.catalog.latestSnapshot(item.name);
+    const previous = parent ? await this.previousFiles(parent) : new Map<string, TreeEntry>();
+    const totalFiles = entries.filter((e) => e.type === 'file').length;
+    const totalBytes = entries.reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0);
+    const toRead: SourceEntry[] = [];
+    for (const e of entries) {
+      if (e.type === 'dir') this.built.push({ path: e.path, entry: { type: 'dir', mode: e.mode, mtime: e.mtime } });
+      else if (e.type === 'symlink') {
+        this.built.push({
+          path: e.path,
+          entry: { type: 'symlink', mode: e.mode, mtime: e.mtime, target: e.target ?? '' },
+        });
+      } else {
+        const p = previous.get(e.path);
+        if (!e.content && p && unchanged(p, e) && (p.blobs ?? []).every((b) => repo.hasBlob(b))) {
+          this.built.push({ path: e.path, entry: { ...fileMeta(e), sha256: p.sha256!, blobs: p.blobs! } });
+          this.doneFiles++;
+          this.doneBytes += e.size;
+        } else toRead.push(e);
+      }
+    }
+    // Similar files of different environments side by side: the compressor sees them together.
+    toRead.sort((a, b) => cmp(basename(a.path), basename(b.path)) || cmp(a.path, b.path));
+    const tick = { phase: 'snapshot', item: item.name, totalFiles, totalBytes };
+    this.progress({ ...tick, files: this.doneFiles, bytes: this.doneBytes });
+    for (const e of toRead) {
+      await this.storeFile(e);
+      this.doneFiles++;
+      this.doneBytes += e.size;
+      this.progress({ ...tick, files: this.doneFiles, bytes: this.doneBytes });
+    }
+    if (this.refused.length > 0) {
+      const shown = this.refused.slice(0, 20).join('\n  ');
+      throw new CairnError(
+        'CAIRN_E_SECRET_FOUND',
+        `item ${item.name}: secret-shaped values found; nothing was snapshotted for this item ` +
+          `(set \`secrets: redact\` or \`secrets: encrypt\` on the item to accept them, or remove them):\n  ${shown}` +
+          (this.refused.length > 20 ? `\n  … and ${this.refused.length - 20} more` : ''),
+        { item: item.name, findings: this.refused },
+      );
+    }
+    const hash = contentHash(this.built);
+    const meta = runMetadata(this.request.run, item, this.now);
+    const files = this.built.filter((b) => b.entry.type === 'file').length;
+    const bytes = this.built.reduce((n, b) => n + (b.entry.size ?? 0), 0);
+    const common = { item: item.name, files, bytes, readFiles: this.readFiles, readBytes: this.readBytes };
+    const retainIso = this.retain?.toISOString() ?? null;
+    if (
+      parent &&
+      parent.contentHash === hash &&
+      parent.status === 'complete' &&
+      this.unreadable.length === 0 &&
+      !this.request.force
+    ) {
+      repo.discardPending();
+      const verification = await repo.saveVerification({ version: 1, meta, snapshot: parent.id }, retainIso);
+      await this.session.catalog.putVerification(
+        verificationRecord(verification, { version: 1, meta, snapshot: parent.id }),
+      );
+      return {
+        ...common,
+        status: 'unchanged',
+        id: parent.id,
+        parent: parent.id,
+        verification,
+        addedBytes: 0,
+        unreadable: [],
+        retainUntil: parent.retainUntil,
+        durationMs: Date.now() - started,
+      };
+    }
+    const tree = await saveTrees(repo, this.built);
+    const { storedBytes } = await repo.flush();
+    const status = this.unreadable.length > 0 ? 'partial' : 'complete';
+    const object: SnapshotObject = {
+      version: 1,
+      meta,
+      parent: parent?.id ?? null,
+      tree,
+      contentHash: hash,
+      status,
+      files,
+      bytes,
+      addedBytes: storedBytes,
+      retainUntil: retainIso,
+      unreadable: this.unreadable.map((u) => u.path),
+    };
+    const id = await repo.saveSnapshot(object);
+    const record: SnapshotRecord = snapshotRecord(id, object);
+    await this.session.catalog.putSnapshot(record);
+    return {
+      ...common,
+      status: status === 'partial' ? 'partial' : 'created',
+      id,
+      parent: parent?.id ?? null,
+      addedBytes: storedBytes,
+      unreadable: this.unreadable,
+      retainUntil: retainIso,
+      durationMs: Date.now() - started,
+    };
+  }
+
+  private collect(): SourceEntry[] {
+    const { item, policy } = this;
+    const filterFor = (source: Item['sources'][number]) =>
+      source.kind === 'files'
+        ? makePathFilter([...source.include], [...policy.exclude, ...source.exclude])
+        : () => true;
+    const results: SourceResult[] = item.sources.map((s) => collectSource(s, filterFor, item.name));
+    if (results.length === 1) {
+      this.unreadable.push(...results[0]!.unreadable);
+      return results[0]!.entries;
+    }
+    // Several sources: each under a folder of its own, named by position and root.
+    const out: SourceEntry[] = [];
+    results.forEach((r, i) => {
+      const src = item.sources[i]!;
+      const dir = `${i}-${src.kind === 'files' ? basename(src.root) : src.kind}`;
+      out.push({ path: dir, type: 'dir', mode: 0o755, mtime: 0, ctime: 0, ino: 0, size: 0 });
+      for (const e of r.entries) out.push({ ...e, path: `${dir}/${e.path}` });
+      for (const u of r.unreadable) this.unreadable.push({ ...u, path: `${dir}/${u.path}` });
+    });
+    return out;
+  }
+
+  private async previousFiles(parent: SnapshotRecord): Promise<Map<string, TreeEntry>> {
+    const map = new Map<string, TreeEntry>();
+    try {
+      for (const { path, entry } of await flattenTree(this.repo, parent.tree))
+        if (entry.type === 'file') map.set(path, entry);
+    } catch (err) {
+      // A damaged parent only costs speed: every file is read again.
+      if (!isCairnError(err, 'CAIRN_E_INTEGRITY')) throw err;
+    }
+    return map;
+  }
+
+  private async storeFile(e: SourceEntry): Promise<void> {
+    let data: Buffer;
+    if (e.content) data = e.content;
+    else if (e.size > MAX_FILE_BYTES) {
+      this.unreadable.push({ path: e.path, reason: `larger than ${MAX_FILE_BYTES} bytes; not configuration` });
+      return;
+    } else {
+      try {
+        data = readWhole(e.abs!);
+      } catch (err) {
+        this.unreadable.push({ path: e.path, reason: (err as { code?: string }).code ?? String(err) });
+        return;
+      }
+    }
+    this.readFiles++;
+    this.readBytes += data.length;
+    const mode = this.item.secrets;
+    if (mode === 'refuse' || mode === 'redact') {
+      const findings = findSecrets(data, e.path);
+      if (findings.length > 0 && mode === 'refuse') {
+        for (const f of findings) this.refused.push(`${e.path}:${f.line}:${f.column}: ${f.kind}`);
+        return;
+      }
+      if (findings.length > 0) data = redactSecrets(data, findings);
+    }
+    const meta = fileMeta(e);
+    if (data.length <= SMALL_FILE_LIMIT) {
+      const { id, digest } = this.repo.blobId(data);
+      await this.repo.saveBlob('data', data, id);
+      this.built.push({
+        path: e.path,
+        entry: { ...meta, size: data.length, sha256: digest.toString('hex'), blobs: [id] },
+      });
+      return;
+    }
+    const blobs: string[] = [];
+    for (const [off, len] of this.repo.chunker.split(data)) {
+      const chunk = data.subarray(off, off + len);
+      blobs.push((await this.repo.saveBlob('data', chunk)).id);
+    }
+    this.built.push({ path: e.path, entry: { ...meta, size: data.length, sha256: sha256Hex(data), blobs } });
+  }
+}
+
+function fileMeta(e: SourceEntry) {
+  return { type: 'file' as const, mode: e.mode, mtime: e.mtime, ctime: e.ctime, ino: e.ino, size: e.size };
+}
+
+function unchanged(p: TreeEntry, e: SourceEntry): boolean {
+  return p.size === e.size && p.mtime === e.mtime && p.ctime === e.ctime && p.ino === e.ino && p.sha256 !== undefined;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
