@@ -66,6 +66,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
         return 0;
       if (err.code === 'commander.executeSubCommandAsync') return ExitCode.failed;
+      // commander has already told people on stderr; machines reading --json get the error document too.
+      if (wantsJson) {
+        const message = err.message.replace(/^error: /, '');
+        process.stdout.write(`${JSON.stringify({ error: { code: 'CAIRN_E_USAGE', message } }, null, 2)}\n`);
+      }
       return ExitCode.usage;
     }
     const e = isCairnError(err) ? err : internal(err);

@@ -58,7 +58,7 @@ function fieldProblem(field: string, spec: FieldSpec): string | undefined {
     if (bounds.length > 2) return `has a malformed range "${range}"`;
     const values: number[] = [];
     for (const bound of bounds) {
-      const value = valueOf(bound, spec);
+      const value = fieldValue(bound, spec);
       if (value === undefined) {
         return `has "${bound}", which is not a ${spec.name} (${spec.min}-${spec.max}${spec.names ? ' or a name' : ''})`;
       }
@@ -69,7 +69,7 @@ function fieldProblem(field: string, spec: FieldSpec): string | undefined {
   return undefined;
 }
 
-function valueOf(text: string, spec: FieldSpec): number | undefined {
+function fieldValue(text: string, spec: FieldSpec): number | undefined {
   if (/^[0-9]+$/.test(text)) {
     const n = Number(text);
     return n >= spec.min && n <= spec.max ? n : undefined;

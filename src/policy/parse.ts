@@ -62,9 +62,16 @@ export function parsePolicy(text: string, file: string, opts: PolicyOptions = {}
     const { line, column } = positions.offset(err.pos[0]);
     issues.push({ severity, file, line, column, field: '', message: `YAML: ${firstLine(err.message)}` });
   };
-  for (const err of doc.errors) yamlIssue('error', err);
+  // Only the first syntax error: the ones after it are mostly echoes of it (an unclosed `[` makes every
+  // following line "not allowed here"), and positions after it are guesses.
+  const [firstError] = doc.errors;
+  if (firstError) {
+    const more = doc.errors.length - 1;
+    const suffix = more > 0 ? ` (${more} more YAML error${more === 1 ? '' : 's'} may follow from this one)` : '';
+    yamlIssue('error', { pos: firstError.pos, message: firstLine(firstError.message) + suffix });
+    throw invalid(file, issues);
+  }
   for (const warning of doc.warnings) yamlIssue('warning', warning);
-  if (doc.errors.length > 0) throw invalid(file, issues);
 
   const data: unknown = doc.toJS({ maxAliasCount: 1000 });
   if (data === null || data === undefined) {

@@ -3,7 +3,7 @@
  *
  * It runs on every changed file of every snapshot (up to ~700 MB), so the expensive part, regular
  * expressions, never sees most of the input: each marker substring is located with Buffer.indexOf (native,
- * GB/s for needles whose first byte is rare, which is why `IVATE KEY` and `J` are used rather than
+ * GB/s for short needles whose first byte is rare, which is why `IVATE` and `J` are used rather than
  * `PRIVATE KEY` and `eyJ`), a few byte comparisons reject most hits, and only the line around a surviving
  * hit is decoded and matched. Values that are references or placeholders (`${VAR}`, `<changeme>`,
  * `REDACTED`, `ENC[…]`, `vault:…`) are not secrets and are not reported.
@@ -53,88 +53,66 @@ interface Marker {
   readonly needle: Buffer;
   /** Cheap byte checks at the hit (`at` is where the needle starts); true → decode and match the line. */
   readonly accept: (buf: Buffer, at: number) => boolean;
+  /** Which detectors to run on the line: bit i is DETECTORS[i], ASSIGNMENTS the generic rule. */
+  readonly detectors: number;
 }
 
 const ALNUM_UPPER = byteClass('A-Z0-9');
 const WORD = byteClass('A-Za-z0-9_');
+const SLACK_TYPE = byteClass('abposr');
+const GITHUB_TYPE = byteClass('pousr');
 
-function marker(needle: string, accept: (buf: Buffer, at: number) => boolean = () => true): Marker {
-  return { needle: Buffer.from(needle, 'latin1'), accept };
+function marker(
+  needle: string,
+  kind: SecretKind | 'assignment',
+  accept: (buf: Buffer, at: number) => boolean = () => true,
+): Marker {
+  return { needle: Buffer.from(needle, 'latin1'), accept, detectors: detectorBit(kind) };
 }
 
-/** `<keyword><completion>["']?[ \t]*[:=]`: the keyword ends the key and an assignment follows. */
-function assignment(needle: string, completions: readonly string[]): Marker {
-  const tails = completions.map((c) => Buffer.from(c, 'latin1'));
-  return marker(needle, (buf, at) => {
+/**
+ * `<keyword>["']?[ \t]*[:=][ \t]*<value>`: the needle ends the key's last word, an assignment follows, and its
+ * value starts on this line with something other than a reference (`${…}`, `{{ … }}`, `<…>`, `!tag`).
+ * `before` lists what must precede the needle (compared lowercased): `pass` before `word`.
+ * Needles are the rarest-leading tails of the words (`ken`, not `token`), which is what makes indexOf fast.
+ */
+function assignment(needle: string, before: readonly string[], skipSeparator = false): Marker {
+  return marker(needle, 'assignment', (buf, at) => {
+    if (!endsWithWord(buf, at, before, skipSeparator)) return false;
     let p = at + needle.length;
-    const tail = tails.find((t) => p + t.length <= buf.length && buf.compare(t, 0, t.length, p, p + t.length) === 0);
-    if (!tail) return false;
-    p += tail.length;
     if (buf[p] === 0x22 || buf[p] === 0x27) p++;
     while (buf[p] === 0x20 || buf[p] === 0x09) p++;
-    return buf[p] === 0x3a || buf[p] === 0x3d;
+    if (buf[p] !== 0x3a && buf[p] !== 0x3d) return false;
+    p++;
+    while (buf[p] === 0x20 || buf[p] === 0x09) p++;
+    if (buf[p] === 0x22 || buf[p] === 0x27) p++;
+    const c = buf[p];
+    return c !== undefined && c !== 0x0a && c !== 0x0d && !REFERENCE_START[c];
   });
 }
+
+/** Whether the bytes just before `at` end with one of `words` (lowercase), optionally skipping one `_`/`-`. */
+function endsWithWord(buf: Buffer, at: number, words: readonly string[], skipSeparator: boolean): boolean {
+  let end = at;
+  if (skipSeparator && (buf[end - 1] === 0x5f || buf[end - 1] === 0x2d)) end--;
+  for (const word of words) {
+    const start = end - word.length;
+    if (start < 0) continue;
+    let i = 0;
+    while (i < word.length && (buf[start + i]! | 0x20) === word.charCodeAt(i)) i++;
+    if (i === word.length) return true;
+  }
+  return false;
+}
+
+/** First characters of values that are references or YAML syntax, never literal secrets: a fast reject. */
+const REFERENCE_START = byteClass('$%{<!|>&*~[');
 
 const precededBy = (text: string) => {
   const bytes = Buffer.from(text, 'latin1');
   return (buf: Buffer, at: number) =>
     at >= bytes.length && buf.compare(bytes, 0, bytes.length, at - bytes.length, at) === 0;
 };
-
-const MARKERS: readonly Marker[] = [
-  marker('AKIA', awsKeyIdAt),
-  marker('ASIA', awsKeyIdAt),
-  marker('hp_', githubAt),
-  marker('ho_', githubAt),
-  marker('hs_', githubAt),
-  marker('hu_', githubAt),
-  marker('hr_', githubAt),
-  marker('b_pat_', precededBy('githu')),
-  marker('glpat-'),
-  marker('xox', (buf, at) => 'abposr'.includes(String.fromCharCode(buf[at + 3] ?? 0)) && buf[at + 4] === 0x2d),
-  marker('k_live_', (buf, at) => buf[at - 1] === 0x73 || buf[at - 1] === 0x72),
-  marker('AIza'),
-  marker(
-    'J',
-    (buf, at) => buf[at - 1] === 0x79 && buf[at - 2] === 0x65 && (buf[at - 3] === undefined || !WORD[buf[at - 3]!]),
-  ),
-  marker('vices/T', precededBy('hooks.slack.com/ser')),
-  marker('@', urlCredentialsAt),
-  assignment('sw', ['ord', 'd']),
-  assignment('SW', ['ORD', 'D']),
-  assignment('cret', ['']),
-  assignment('CRET', ['']),
-  assignment('oken', ['']),
-  assignment('OKEN', ['']),
-  assignment('hrase', ['']),
-  assignment('HRASE', ['']),
-  assignment('key', ['']),
-  assignment('Key', ['']),
-  assignment('KEY', ['']),
-];
-
-function awsKeyIdAt(buf: Buffer, at: number): boolean {
-  if (at > 0 && ALNUM_UPPER[buf[at - 1]!]) return false;
-  for (let i = at + 4; i < at + 20; i++) if (!ALNUM_UPPER[buf[i] ?? 0]) return false;
-  return true;
-}
-
-function githubAt(buf: Buffer, at: number): boolean {
-  return buf[at - 1] === 0x67 && (at < 2 || !WORD[buf[at - 2]!]);
-}
-
-/** `scheme://user:pass@`: from the `@`, walk back over the userinfo to `//`, requiring a `:` on the way. */
-function urlCredentialsAt(buf: Buffer, at: number): boolean {
-  let colon = false;
-  for (let i = at - 1; i > 1 && i > at - 256; i--) {
-    const c = buf[i]!;
-    if (c === 0x2f) return colon && buf[i - 1] === 0x2f && buf[i - 2] === 0x3a;
-    if (c === 0x3a) colon = true;
-    else if (c <= 0x20 || c === 0x22 || c === 0x27 || c === 0x3c || c === 0x3e || c === 0x40) return false;
-  }
-  return false;
-}
 
 interface Detector {
   readonly kind: SecretKind;
@@ -168,8 +146,72 @@ const DETECTORS: readonly Detector[] = [
   },
 ];
 
-const ASSIGNMENT_RE =
-  /(?<![A-Za-z0-9_])(?<key>[A-Za-z0-9_.-]*?(?:password|passwd|passphrase|secret|token|(?:api|secret|access|private|signing|encryption|master|auth)[_-]?key))["']?[ \t]*[:=][ \t]*(?<v>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|[^\s"'][^\r\n]*)/dgi;
+const ASSIGNMENTS = 1 << DETECTORS.length;
+
+function detectorBit(kind: SecretKind | 'assignment'): number {
+  if (kind === 'assignment') return ASSIGNMENTS;
+  const i = DETECTORS.findIndex((d) => d.kind === kind);
+  if (i < 0) throw new Error(`internal: no detector for ${kind}`);
+  return 1 << i;
+}
+
+/** What may come before `key` in a secret's name (`api_key`, `secretKey`, `SIGNING_KEY`). */
+const KEY_PREFIXES = ['api', 'secret', 'access', 'private', 'signing', 'encryption', 'master', 'auth'];
+
+const MARKERS: readonly Marker[] = [
+  marker('AKIA', 'aws-access-key-id', awsKeyIdAt),
+  marker('ASIA', 'aws-access-key-id', awsKeyIdAt),
+  marker('gh', 'github-token', githubAt),
+  marker('b_pat_', 'github-token', precededBy('githu')),
+  marker('glpat-', 'gitlab-token'),
+  marker('xox', 'slack-token', (buf, at) => SLACK_TYPE[buf[at + 3] ?? 0] === 1 && buf[at + 4] === 0x2d),
+  marker('k_live_', 'stripe-live-key', (buf, at) => buf[at - 1] === 0x73 || buf[at - 1] === 0x72),
+  marker('AIza', 'google-api-key'),
+  marker('J', 'jwt', (buf, at) => buf[at - 1] === 0x79 && buf[at - 2] === 0x65 && !WORD[buf[at - 3] ?? 0]),
+  marker('vices/T', 'slack-webhook', precededBy('hooks.slack.com/ser')),
+  marker('@', 'url-credentials', urlCredentialsAt),
+  assignment('word', ['pass']),
+  assignment('WORD', ['pass']),
+  assignment('wd', ['pass']),
+  assignment('WD', ['pass']),
+  assignment('hrase', ['passp']),
+  assignment('HRASE', ['passp']),
+  assignment('cret', ['se']),
+  assignment('CRET', ['se']),
+  assignment('ken', ['to']),
+  assignment('KEN', ['to']),
+  assignment('key', KEY_PREFIXES, true),
+  assignment('Key', KEY_PREFIXES, true),
+  assignment('KEY', KEY_PREFIXES, true),
+];
+
+function awsKeyIdAt(buf: Buffer, at: number): boolean {
+  if (at > 0 && ALNUM_UPPER[buf[at - 1]!]) return false;
+  for (let i = at + 4; i < at + 20; i++) if (!ALNUM_UPPER[buf[i] ?? 0]) return false;
+  return true;
+}
+
+/** `gh[pousr]_` starting a word (`github_pat_` has its own marker: `gh` does not occur in `github`). */
+function githubAt(buf: Buffer, at: number): boolean {
+  return !WORD[buf[at - 1] ?? 0] && GITHUB_TYPE[buf[at + 2] ?? 0] === 1 && buf[at + 3] === 0x5f;
+}
+
+/**
+ * `scheme://user:pass@`: from the `@`, walk back over the userinfo to `//`, requiring a `:` on the way whose
+ * password does not start like a reference (`postgres://app:${DB_PASSWORD}@db` is not a leak).
+ */
+function urlCredentialsAt(buf: Buffer, at: number): boolean {
+  let colon = -1;
+  for (let i = at - 1; i > 1 && i > at - 256; i--) {
+    const c = buf[i]!;
+    if (c === 0x2f) {
+      return colon !== -1 && buf[i - 1] === 0x2f && buf[i - 2] === 0x3a && !REFERENCE_START[buf[colon + 1]!];
+    }
+    if (c === 0x3a) colon = i;
+    else if (c <= 0x20 || c === 0x22 || c === 0x27 || c === 0x3c || c === 0x3e || c === 0x40) return false;
+  }
+  return false;
+}
 
 const AWS_SECRET_RE = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
 
@@ -182,41 +224,52 @@ interface RawFinding {
 export function findSecrets(content: Buffer, path: string): SecretFinding[] {
   if (content.length === 0 || content.subarray(0, BINARY_PROBE).includes(0)) return [];
   const found: RawFinding[] = [];
-  const regions: Region[] = [];
   findPrivateKeys(content, found);
+  const syntax = syntaxOf(path);
   for (const m of MARKERS) {
     let at = content.indexOf(m.needle);
     let coveredUntil = -1;
     while (at !== -1) {
-      if (at >= coveredUntil && m.accept(content, at)) {
-        const region = lineAround(content, at);
-        regions.push(region);
-        coveredUntil = region.end;
+      if (m.detectors === ASSIGNMENTS) {
+        // The hit is the end of the key: the value is read right there, no line decoding or regex needed.
+        if (m.accept(content, at)) assignmentAt(content, at + m.needle.length, syntax, found);
+      } else if (at >= coveredUntil && m.accept(content, at)) {
+        // Lines hit by several markers are matched once per marker, each with its own detectors only;
+        // dedupe() drops the resulting duplicates, which is cheaper than collecting and merging regions.
+        const { start, end } = lineAround(content, at);
+        matchDetectors(content.toString('latin1', start, end), start, m.detectors, found);
+        coveredUntil = end;
       }
       at = content.indexOf(m.needle, at + m.needle.length);
     }
-  }
-  const dotenv = /(?:^|\/)\.env(?:\.[^/]*)?$|\.env$/.test(path);
-  for (const region of mergeRegions(regions)) {
-    const text = content.toString('latin1', region.start, region.end);
-    matchDetectors(text, region.start, found);
-    matchAssignments(text, region.start, dotenv, found);
   }
   for (const f of [...found]) if (f.kind === 'aws-access-key-id') findAwsSecretNear(content, f, found);
   return finish(content, dedupe(found));
 }
 
-/** PEM (and PGP) private key blocks, BEGIN through END, found by the rare `IVATE KEY` marker. */
+/** PEM (and PGP) private key blocks, BEGIN through END, found by the rare `IVATE` marker. */
 function findPrivateKeys(buf: Buffer, found: RawFinding[]): void {
-  const needle = Buffer.from('IVATE KEY', 'latin1');
+  // `IVATE` rather than `PRIVATE KEY`: a short needle with a rare first byte is what indexOf finds fastest.
+  const needle = Buffer.from('IVATE', 'latin1');
+  const keyWord = Buffer.from(' KEY', 'latin1');
   const begin = Buffer.from('-----BEGIN ', 'latin1');
   const endMark = Buffer.from('-----END ', 'latin1');
   let at = buf.indexOf(needle);
   let coveredUntil = 0;
   while (at !== -1) {
-    const start = at >= coveredUntil ? buf.lastIndexOf(begin, at) : -1;
-    // BEGIN must open this very header: `-----BEGIN [RSA |EC |OPENSSH |ENCRYPTED |PGP ]PRIVATE KEY`.
-    if (start !== -1 && at - start <= 40 && isHeaderWords(buf, start + begin.length, at - 2)) {
+    // BEGIN must open this very header: `-----BEGIN [RSA |EC |OPENSSH |ENCRYPTED |PGP ]PRIVATE KEY`. The
+    // backward search is bounded, so prose that mentions private keys many times stays linear.
+    const from = Math.max(0, at - 40);
+    const isKey =
+      at >= coveredUntil &&
+      at >= 2 &&
+      buf[at - 2] === 0x50 && // P
+      buf[at - 1] === 0x52 && // R
+      at + 9 <= buf.length &&
+      buf.compare(keyWord, 0, 4, at + 5, at + 9) === 0;
+    const rel = isKey ? buf.subarray(from, at).lastIndexOf(begin) : -1;
+    const start = rel === -1 ? -1 : from + rel;
+    if (start !== -1 && isHeaderWords(buf, start + begin.length, at - 2)) {
       const headerEnd = buf.indexOf('-----', at, 'latin1');
       if (headerEnd !== -1 && headerEnd - at <= 16) {
         const bodyStart = headerEnd + 5;
@@ -268,19 +321,10 @@ function lineAround(buf: Buffer, at: number): Region {
   return { start, end };
 }
 
-function mergeRegions(regions: Region[]): Region[] {
-  regions.sort((a, b) => a.start - b.start);
-  const out: Region[] = [];
-  for (const r of regions) {
-    const last = out[out.length - 1];
-    if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
-    else out.push({ ...r });
-  }
-  return out;
-}
-
-function matchDetectors(text: string, base: number, found: RawFinding[]): void {
-  for (const d of DETECTORS) {
+function matchDetectors(text: string, base: number, mask: number, found: RawFinding[]): void {
+  for (let i = 0; i < DETECTORS.length; i++) {
+    if (!(mask & (1 << i))) continue;
+    const d = DETECTORS[i]!;
     d.re.lastIndex = 0;
     for (let m = d.re.exec(text); m !== null; m = d.re.exec(text)) {
       const span = m.indices?.groups?.v ?? m.indices?.[0];
@@ -292,32 +336,60 @@ function matchDetectors(text: string, base: number, found: RawFinding[]): void {
   }
 }
 
-function matchAssignments(text: string, base: number, dotenv: boolean, found: RawFinding[]): void {
-  ASSIGNMENT_RE.lastIndex = 0;
-  for (let m = ASSIGNMENT_RE.exec(text); m !== null; m = ASSIGNMENT_RE.exec(text)) {
-    const key = m.groups?.key ?? '';
-    const span = m.indices?.groups?.v;
-    if (!span || /^existing/i.test(key)) continue;
-    let [start, end] = span;
-    const raw = text.slice(start, end);
-    if (raw.startsWith('"') || raw.startsWith("'")) {
-      start++;
-      end--;
-    } else {
-      // Unquoted values: drop a trailing ` # comment`; in YAML flow mappings `{ a: b, c: d }`, the rest too
-      // (not in .env files, where `{`, `,` and `}` are ordinary characters of a value).
-      const lineStart = text.lastIndexOf('\n', m.index) + 1;
-      const inFlow = !dotenv && text.slice(lineStart, m.index).includes('{');
-      const cut = raw.search(inFlow ? /\s+#|[,}]/ : /\s+#/);
-      if (cut !== -1) end = start + cut;
+/** How unquoted values read: YAML/INI/properties (comments, flow maps), .env (to end of line), HCL (expressions). */
+type Syntax = 'plain' | 'dotenv' | 'hcl';
+
+function syntaxOf(path: string): Syntax {
+  if (/(?:^|\/)\.env(?:\.[^/]*)?$|\.env$/.test(path)) return 'dotenv';
+  if (/\.(?:tf|tfvars|hcl)$/.test(path)) return 'hcl';
+  return 'plain';
+}
+
+const KEY_BYTE = byteClass('A-Za-z0-9_.-');
+
+/**
+ * Reads `key ["']? [:=] value` where the key ends at `keyEnd` (the marker already checked the separator)
+ * and records the value if it looks like a literal secret.
+ */
+function assignmentAt(buf: Buffer, keyEnd: number, syntax: Syntax, found: RawFinding[]): void {
+  let keyStart = keyEnd;
+  while (keyStart > 0 && keyEnd - keyStart < 128 && KEY_BYTE[buf[keyStart - 1]!]) keyStart--;
+  let p = keyEnd;
+  if (buf[p] === 0x22 || buf[p] === 0x27) p++;
+  while (buf[p] === 0x20 || buf[p] === 0x09) p++;
+  p++; // the separator
+  while (buf[p] === 0x20 || buf[p] === 0x09) p++;
+  const limit = Math.min(buf.length, p + 4096);
+  let start = p;
+  let end: number;
+  const quote = buf[p];
+  if (quote === 0x22 || quote === 0x27) {
+    start = ++p;
+    while (p < limit && buf[p] !== quote && buf[p] !== 0x0a) p += buf[p] === 0x5c && quote === 0x22 ? 2 : 1;
+    end = Math.min(p, limit);
+  } else {
+    // In HCL an unquoted value is an expression (var.db_password, random_password.x.result), never a literal.
+    if (syntax === 'hcl') return;
+    // In YAML flow mappings `{ a: b, c: d }` a `,` or `}` ends the value; not in .env files, where they are
+    // ordinary characters. A ` #` starts a comment everywhere.
+    let lineStart = keyStart;
+    while (lineStart > 0 && keyStart - lineStart < 256 && buf[lineStart - 1] !== 0x0a) lineStart--;
+    const inFlow = syntax === 'plain' && buf.subarray(lineStart, keyStart).includes(0x7b);
+    while (p < limit) {
+      const c = buf[p]!;
+      if (c === 0x0a || c === 0x0d) break;
+      if (c === 0x23 && (buf[p - 1] === 0x20 || buf[p - 1] === 0x09)) break;
+      if (inFlow && (c === 0x2c || c === 0x7d)) break;
+      p++;
     }
-    let value = text.slice(start, end);
-    const trimmed = value.replace(/[\s,;]+$/, '');
-    end -= value.length - trimmed.length;
-    value = trimmed;
-    if (isPlaceholder(value) || !looksRandom(value)) continue;
-    found.push({ kind: kindOfKey(key), offset: base + start, length: end - start });
+    end = p;
+    while (end > start && TRAILING[buf[end - 1]!]) end--;
   }
+  if (end - start < 8 || REFERENCE_START[buf[start]!]) return;
+  const value = buf.toString('latin1', start, end);
+  const key = buf.toString('latin1', keyStart, keyEnd);
+  if (/^existing/i.test(key) || isPlaceholder(value) || !looksRandom(value)) return;
+  found.push({ kind: kindOfKey(key), offset: start, length: end - start });
 }
 
 function kindOfKey(key: string): SecretKind {
@@ -389,6 +461,7 @@ export function isPlaceholder(value: string): boolean {
     return true; // sops ciphertext and secret-store references
   }
   if (/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/.test(v)) return true; // the name of an environment variable
+  if (/^\.?[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+$/.test(v)) return true; // var.db_password, .Values.token
   if (/^\/[^\s]*\/[^\s]*$/.test(v) && !/[+=]/.test(v)) return true; // a path to a secret file
   return false;
 }
@@ -423,15 +496,33 @@ function finish(buf: Buffer, found: RawFinding[]): SecretFinding[] {
   let pos = 0;
   for (let n = 0; n < found.length; n++) {
     const f = found[n]!;
-    for (; pos < f.offset; pos++) {
-      if (buf[pos] === 0x0a) {
-        line++;
-        lineStart = pos + 1;
-      }
-    }
+    line += countNewlines(buf, pos, f.offset);
+    // Only the stretch since the previous finding is searched, so the whole pass stays linear.
+    const nl = buf.subarray(pos, f.offset).lastIndexOf(0x0a);
+    if (nl !== -1) lineStart = pos + nl + 1;
+    pos = f.offset;
     out.push({ ...f, line, column: f.offset - lineStart + 1, excerpt: excerpt(buf, found, n) });
   }
   return out;
+}
+
+/**
+ * Counts `\n` in buf[from, to), four bytes at a time: a finding near the end of a 100 MB file needs every
+ * line before it counted, and the word-at-a-time zero-byte trick is ~4x a byte loop.
+ */
+function countNewlines(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  let i = from;
+  while (i < to && ((buf.byteOffset + i) & 3) !== 0) if (buf[i++] === 0x0a) n++;
+  const words = new Uint32Array(buf.buffer, buf.byteOffset + i, (to - i) >>> 2);
+  for (let k = 0; k < words.length; k++) {
+    const x = words[k]! ^ 0x0a0a0a0a; // a newline byte becomes 0
+    const zero = ~(((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x | 0x7f7f7f7f); // high bit set exactly in zero bytes
+    n += Math.imul((zero >>> 7) & 0x01010101, 0x01010101) >>> 24;
+  }
+  i += words.length * 4;
+  while (i < to) if (buf[i++] === 0x0a) n++;
+  return n;
 }
 
 function excerpt(buf: Buffer, found: readonly RawFinding[], n: number): string {
@@ -478,7 +569,7 @@ function decodeURIComponentSafe(v: string): string {
 
 function byteClass(ranges: string): Uint8Array {
   const table = new Uint8Array(256);
-  const re = /([^])-([^])|([^])/g;
+  const re = /([\s\S])-([\s\S])|([\s\S])/g;
   for (let m = re.exec(ranges); m !== null; m = re.exec(ranges)) {
     const from = (m[1] ?? m[3])!.charCodeAt(0);
     const to = (m[2] ?? m[3])!.charCodeAt(0);
@@ -488,4 +579,5 @@ function byteClass(ranges: string): Uint8Array {
 }
 
 const BASE64 = byteClass('A-Za-z0-9+/=');
+const TRAILING = byteClass(' \t,;');
 const PEM_EXTRA = byteClass('\r\n\t :,\\-');

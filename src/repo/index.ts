@@ -4,9 +4,11 @@
  * wrappers; locks. It stores and proves bytes; it must not know about policy, the catalog or
  * where configuration comes from (docs/FORMAT.md is its contract).
  */
-export { Chunker, SMALL_FILE_LIMIT } from './chunker.js';
+export { type SealedBlobs, sealBlobs } from './blob-sealing.js';
+export { Chunker, type ChunkerParams, SMALL_FILE_LIMIT } from './chunker.js';
+export type { CompressionParams } from './compress.js';
 export { assertRepository, FORMAT_VERSION, type RepoConfig } from './config.js';
-export { sha256Hex } from './crypto.js';
+export { blobIdOfDigest, sha256Hex } from './crypto.js';
 export { addKey, type KeyInfo, keyFileSecret, listKeys, newKeyFileContent, removeKey, type Secret } from './keys.js';
 export type { RepoLock } from './lock.js';
 export type { BlobLocation } from './master-index.js';

@@ -127,13 +127,19 @@ export async function removeKey(storage: Storage, id: string, inUse: string): Pr
   if (match.length === 0) throw new CairnError('CAIRN_E_NOT_FOUND', `no key ${id}`);
   if (match.length > 1) throw new CairnError('CAIRN_E_AMBIGUOUS', `key prefix ${id} matches ${match.length} keys`);
   const target = match[0]!;
+  // The last key is also the one in use; say why it stays rather than ask for another key that does not exist.
+  if (all.length <= 1) {
+    throw new CairnError(
+      'CAIRN_E_KEY_IN_USE',
+      `refusing to remove key ${target.id}: it is the last key, and without it the repository cannot be opened`,
+    );
+  }
   if (target.id === inUse) {
     throw new CairnError(
       'CAIRN_E_KEY_IN_USE',
       `key ${target.id} is the one this command unlocked with; use another key to remove it`,
     );
   }
-  if (all.length <= 1) throw new CairnError('CAIRN_E_KEY_IN_USE', 'refusing to remove the last key');
   await storage.delete(`keys/${target.id}`);
 }
 

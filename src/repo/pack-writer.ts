@@ -1,4 +1,5 @@
 import type { Storage } from '../storage/index.js';
+import type { SealedBlobs } from './blob-sealing.js';
 import { seal, sha256Hex } from './crypto.js';
 import {
   type BlobType,
@@ -50,7 +51,7 @@ export class PackWriter {
     return this.pendingIds.has(id);
   }
 
-  /** Queues a blob; resolves once the writer has room for more (back-pressure). */
+  /** Queues a blob, taking ownership of its bytes (they may be handed to another thread); resolves once there is room. */
   async add(id: string, type: BlobType, data: Buffer): Promise<void> {
     if (this.failure) throw this.failure;
     this.pendingIds.add(id);
@@ -68,6 +69,17 @@ export class PackWriter {
       this.open[type] = emptySegment();
       await this.sealAndAppend(seg);
     }
+  }
+
+  /** Marks blobs as on their way (sealed elsewhere): from now on the repository counts them as present. */
+  reserve(ids: Iterable<string>): void {
+    for (const id of ids) this.pendingIds.add(id);
+  }
+
+  /** Appends a segment sealed elsewhere (a snapshot worker); its blobs must have been reserved. */
+  async appendSealed(seg: SealedBlobs): Promise<void> {
+    if (this.failure) throw this.failure;
+    await this.append({ parts: [], size: seg.raw, blobs: [...seg.blobs] }, seg);
   }
 
   private async sealAndAppend(seg: OpenSegment): Promise<void> {

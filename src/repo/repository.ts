@@ -1,5 +1,6 @@
 import { CairnError, isCairnError } from '../errors/index.js';
 import type { Storage } from '../storage/index.js';
+import type { SealedBlobs } from './blob-sealing.js';
 import { Chunker } from './chunker.js';
 import { compress, decompress } from './compress.js';
 import { assertRepository, newConfig, type RepoConfig, readConfig, writeConfig } from './config.js';
@@ -113,6 +114,16 @@ export class Repository {
     if (this.hasBlob(id)) return { id, added: false };
     await this.getWriter().add(id, type, data);
     return { id, added: true };
+  }
+
+  /** Claims blobs that a snapshot worker is sealing: they count as present from now on. */
+  reserveBlobs(ids: readonly string[]): void {
+    this.getWriter().reserve(ids);
+  }
+
+  /** Appends a segment sealed by a snapshot worker. */
+  async appendSealed(seg: SealedBlobs): Promise<void> {
+    await this.getWriter().appendSealed(seg);
   }
 
   /** Stores a blob again even though the index knows it (prune moving live blobs out of a sparse pack). */

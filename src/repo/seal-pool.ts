@@ -28,9 +28,14 @@ export class SealPool {
     if (this.workers.length === 0) this.start();
     const id = this.nextId++;
     const worker = this.workers[id % this.workers.length]!;
+    // A view into a larger buffer (a chunk of a big file) would be cloned whole: copy just the view,
+    // then hand the copy over without a second copy.
+    // (Buffers of up to Buffer.poolSize may share Node's allocation pool: never transfer those.)
+    const owned = raw.byteLength > Buffer.poolSize && raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
+    const own = owned ? raw : new Uint8Array(raw);
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, raw });
+      worker.postMessage({ id, raw: own }, [own.buffer as ArrayBuffer]);
     });
   };
 

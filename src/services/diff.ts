@@ -80,7 +80,7 @@ function facts(e: TreeEntry) {
 }
 
 async function textOf(repo: Repository, e: TreeEntry | undefined): Promise<string | undefined> {
-  if (!e || e.type !== 'file') return '';
+  if (e?.type !== 'file') return '';
   if ((e.size ?? 0) > PATCH_LIMIT) return undefined;
   const parts: Buffer[] = [];
   for (const id of e.blobs ?? []) parts.push(await repo.loadBlob(id));

@@ -1,4 +1,4 @@
-import { isAbsolute, posix } from 'node:path';
+import { isAbsolute } from 'node:path';
 import picomatch from 'picomatch';
 import { CairnError } from '../errors/index.js';
 import type { FlatEntry } from './tree-walk.js';
@@ -8,11 +8,10 @@ import type { FlatEntry } from './tree-walk.js';
  * target and every symlink points inside it too. One bad entry refuses the whole restore.
  */
 export function planRestore(entries: readonly FlatEntry[], include: readonly string[]): FlatEntry[] {
-  for (const { path, entry } of entries) {
-    if (entry.type !== 'symlink') continue;
-    const target = entry.target ?? '';
-    const resolved = posix.normalize(posix.join(posix.dirname(path), target));
-    if (isAbsolute(target) || target.includes('\0') || resolved === '..' || resolved.startsWith('../')) {
+  const links = new Map<string, string>();
+  for (const { path, entry } of entries) if (entry.type === 'symlink') links.set(path, entry.target ?? '');
+  for (const [path, target] of links) {
+    if (isAbsolute(target) || target.includes('\0') || leavesRoot(path, target, links)) {
       throw new CairnError(
         'CAIRN_E_UNSAFE_PATH',
         `refusing to restore: symlink ${path} points outside the restore target (${target}); nothing was written`,
@@ -36,4 +35,33 @@ export function planRestore(entries: readonly FlatEntry[], include: readonly str
     }
   }
   return entries.filter((e) => chosen.has(e.path));
+}
+
+/**
+ * Whether the symlink at `path` resolves outside the restore folder once every symlink of the
+ * snapshot exists, resolved as the kernel will: a `..` applies after the symlinks before it, so
+ * with `d/up -> ..` the link `x -> d/up/../y` is the target's sibling, though it reads as `d/y`.
+ */
+function leavesRoot(path: string, target: string, links: ReadonlyMap<string, string>): boolean {
+  const at = path.split('/').slice(0, -1);
+  const todo = target.split('/');
+  let hops = 0;
+  while (todo.length > 0) {
+    const part = todo.shift()!;
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (at.length === 0) return true;
+      at.pop();
+      continue;
+    }
+    at.push(part);
+    const next = links.get(at.join('/'));
+    if (next === undefined) continue;
+    if (isAbsolute(next)) return true;
+    // Past the kernel's limit of 40 links the lookup fails (ELOOP): it never gets outside.
+    if (++hops > 40) return false;
+    at.pop();
+    todo.unshift(...next.split('/'));
+  }
+  return false;
 }

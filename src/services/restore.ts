@@ -53,7 +53,8 @@ export async function restoreSnapshot(
     symlinks: plan.filter((e) => e.entry.type === 'symlink').length,
     bytes: totalBytes,
   };
-  if (!request.overwrite && !TargetDir.isEmptyOrMissing(request.target)) {
+  // Checked with --overwrite too: a target that is a file is refused before anything else.
+  if (!TargetDir.isEmptyOrMissing(request.target) && !request.overwrite) {
     throw new CairnError(
       'CAIRN_E_TARGET_NOT_EMPTY',
       `restore target ${request.target} is not empty; choose an empty folder or pass --overwrite to replace files in it`,

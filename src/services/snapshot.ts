@@ -1,11 +1,12 @@
 import { basename } from 'node:path';
 import type { SnapshotRecord } from '../catalog/index.js';
 import { CairnError, isCairnError } from '../errors/index.js';
-import { findSecrets, type Item, makePathFilter, type Policy, redactSecrets, retainUntil } from '../policy/index.js';
-import { type Repository, SMALL_FILE_LIMIT, type SnapshotObject, sha256Hex, type TreeEntry } from '../repo/index.js';
+import { type Item, makePathFilter, type Policy, retainUntil } from '../policy/index.js';
+import type { Repository, SnapshotObject, TreeEntry } from '../repo/index.js';
 import { collectSource, type SourceEntry, type SourceResult, type Unreadable } from '../sources/index.js';
 import { snapshotRecord, verificationRecord } from './catalog-sync.js';
-import { readWhole } from './file-reader.js';
+import type { HashJob } from './file-hashing.js';
+import { FilePipeline } from './file-pipeline.js';
 import { noProgress, type ProgressSink } from './progress.js';
 import { type RunOptions, runMetadata } from './run-metadata.js';
 import type { Session } from './session.js';
@@ -40,9 +41,6 @@ export interface ItemResult {
   readonly durationMs: number;
   readonly error?: { readonly code: string; readonly message: string; readonly details?: unknown };
 }
-
-// Files over this size are not configuration; they are listed as unreadable, not read into memory.
-const MAX_FILE_BYTES = 1024 * 1024 * 1024;
 
 export function selectItems(policy: Policy, names: readonly string[] | undefined, environment?: string): Item[] {
   const known = new Map(policy.items.map((i) => [i.name, i]));
@@ -84,12 +82,14 @@ export async function takeSnapshots(
     })),
   );
   const lock = await session.repo.lock(false, 'snapshot');
+  const pipeline = new FilePipeline(session.repo);
   try {
     await session.repo.loadIndex();
     const results: ItemResult[] = [];
-    for (const item of items) results.push(await snapshotOne(session, policy, item, request, progress));
+    for (const item of items) results.push(await snapshotOne(session, policy, item, request, progress, pipeline));
     return results;
   } finally {
+    await pipeline.close();
     await lock.release();
   }
 }
@@ -100,13 +100,14 @@ async function snapshotOne(
   item: Item,
   request: SnapshotRequest,
   progress: ProgressSink,
+  pipeline: FilePipeline,
 ): Promise<ItemResult> {
   const started = Date.now();
   const now = request.now ?? new Date();
   const retain = retainUntil(policy, item.tier, now);
   const base = { item: item.name, parent: null, files: 0, bytes: 0, readFiles: 0, readBytes: 0, addedBytes: 0 };
   try {
-    return await new ItemSnapshot(session, policy, item, request, progress, now, retain).run(started);
+    return await new ItemSnapshot(session, policy, item, request, progress, now, retain, pipeline).run(started);
   } catch (err) {
     session.repo.discardPending();
     if (!isCairnError(err)) throw err;
@@ -140,6 +141,7 @@ class ItemSnapshot {
     private readonly progress: ProgressSink,
     private readonly now: Date,
     private readonly retain: Date | null,
+    private readonly pipeline: FilePipeline,
   ) {
     this.repo = session.repo;
   }
@@ -152,33 +154,44 @@ class ItemSnapshot {
     const previous = parent ? await this.previousFiles(parent) : new Map<string, TreeEntry>();
     const totalFiles = entries.filter((e) => e.type === 'file').length;
     const totalBytes = entries.reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0);
-    const toRead: SourceEntry[] = [];
-    for (const e of entries) {
-      if (e.type === 'dir') this.built.push({ path: e.path, entry: { type: 'dir', mode: e.mode, mtime: e.mtime } });
+    // built[i] describes entries[i]; files to read are filled in as their outcomes arrive.
+    const built: Array<BuiltEntry | undefined> = new Array(entries.length);
+    const toRead: HashJob[] = [];
+    entries.forEach((e, index) => {
+      if (e.type === 'dir') built[index] = { path: e.path, entry: { type: 'dir', mode: e.mode, mtime: e.mtime } };
       else if (e.type === 'symlink') {
-        this.built.push({
+        built[index] = {
           path: e.path,
           entry: { type: 'symlink', mode: e.mode, mtime: e.mtime, target: e.target ?? '' },
-        });
+        };
       } else {
         const p = previous.get(e.path);
         if (!e.content && p && unchanged(p, e) && (p.blobs ?? []).every((b) => repo.hasBlob(b))) {
-          this.built.push({ path: e.path, entry: { ...fileMeta(e), sha256: p.sha256!, blobs: p.blobs! } });
+          built[index] = { path: e.path, entry: { ...fileMeta(e), sha256: p.sha256!, blobs: p.blobs! } };
           this.doneFiles++;
           this.doneBytes += e.size;
-        } else toRead.push(e);
+        } else {
+          toRead.push({ index, path: e.path, size: e.size, ...(e.content ? { content: e.content } : { abs: e.abs! }) });
+        }
       }
-    }
+    });
     // Similar files of different environments side by side: the compressor sees them together.
     toRead.sort((a, b) => cmp(basename(a.path), basename(b.path)) || cmp(a.path, b.path));
     const tick = { phase: 'snapshot', item: item.name, totalFiles, totalBytes };
     this.progress({ ...tick, files: this.doneFiles, bytes: this.doneBytes });
-    for (const e of toRead) {
-      await this.storeFile(e);
+    await this.pipeline.run(toRead, item.secrets, (o) => {
+      const e = entries[o.index]!;
+      if (o.kind === 'ok') {
+        this.readFiles++;
+        this.readBytes += o.size;
+        built[o.index] = { path: e.path, entry: { ...fileMeta(e), size: o.size, sha256: o.sha256, blobs: o.blobs } };
+      } else if (o.kind === 'unreadable') this.unreadable.push({ path: e.path, reason: o.reason });
+      else this.refused.push(...o.findings);
       this.doneFiles++;
       this.doneBytes += e.size;
       this.progress({ ...tick, files: this.doneFiles, bytes: this.doneBytes });
-    }
+    });
+    for (const b of built) if (b) this.built.push(b);
     if (this.refused.length > 0) {
       const shown = this.refused.slice(0, 20).join('\n  ');
       throw new CairnError(
@@ -283,49 +296,6 @@ class ItemSnapshot {
       if (!isCairnError(err, 'CAIRN_E_INTEGRITY')) throw err;
     }
     return map;
-  }
-
-  private async storeFile(e: SourceEntry): Promise<void> {
-    let data: Buffer;
-    if (e.content) data = e.content;
-    else if (e.size > MAX_FILE_BYTES) {
-      this.unreadable.push({ path: e.path, reason: `larger than ${MAX_FILE_BYTES} bytes; not configuration` });
-      return;
-    } else {
-      try {
-        data = readWhole(e.abs!);
-      } catch (err) {
-        this.unreadable.push({ path: e.path, reason: (err as { code?: string }).code ?? String(err) });
-        return;
-      }
-    }
-    this.readFiles++;
-    this.readBytes += data.length;
-    const mode = this.item.secrets;
-    if (mode === 'refuse' || mode === 'redact') {
-      const findings = findSecrets(data, e.path);
-      if (findings.length > 0 && mode === 'refuse') {
-        for (const f of findings) this.refused.push(`${e.path}:${f.line}:${f.column}: ${f.kind}`);
-        return;
-      }
-      if (findings.length > 0) data = redactSecrets(data, findings);
-    }
-    const meta = fileMeta(e);
-    if (data.length <= SMALL_FILE_LIMIT) {
-      const { id, digest } = this.repo.blobId(data);
-      await this.repo.saveBlob('data', data, id);
-      this.built.push({
-        path: e.path,
-        entry: { ...meta, size: data.length, sha256: digest.toString('hex'), blobs: [id] },
-      });
-      return;
-    }
-    const blobs: string[] = [];
-    for (const [off, len] of this.repo.chunker.split(data)) {
-      const chunk = data.subarray(off, off + len);
-      blobs.push((await this.repo.saveBlob('data', chunk)).id);
-    }
-    this.built.push({ path: e.path, entry: { ...meta, size: data.length, sha256: sha256Hex(data), blobs } });
   }
 }
 

@@ -131,16 +131,20 @@ function render(hits: readonly SnapshotHit[]): string {
   );
 }
 
-export function parseTime(value: string, flag: string, endOfDay = false): Date {
-  const d = /^\d{4}-\d{2}-\d{2}$/.test(value)
-    ? new Date(`${value}T${endOfDay ? '23:59:59.999' : '00:00:00.000'}Z`)
-    : new Date(value);
+/**
+ * A time for --since, or for --until with `inclusiveEnd`: "at or before" on the command line, while the
+ * catalog's upper bound is exclusive, so it becomes the next millisecond (times are kept to the
+ * millisecond), or the next day's midnight for a bare date.
+ */
+export function parseTime(value: string, flag: string, inclusiveEnd = false): Date {
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
+  const d = dateOnly ? new Date(`${value}T00:00:00.000Z`) : new Date(value);
   if (Number.isNaN(d.getTime()))
     throw new CairnError(
       'CAIRN_E_USAGE',
       `${flag} ${value} is not a date or time (use ISO 8601, e.g. 2026-11-29 or 2026-11-29T08:00:00Z)`,
     );
-  return d;
+  return inclusiveEnd ? new Date(d.getTime() + (dateOnly ? 86_400_000 : 1)) : d;
 }
 
 function parseLimit(value: string): number {

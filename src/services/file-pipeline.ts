@@ -1,0 +1,165 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { CairnError } from '../errors/index.js';
+import type { SecretsMode } from '../policy/index.js';
+import { type Repository, type SealedBlobs, sealBlobs } from '../repo/index.js';
+import { FileHasher, type HashJob, type HashOutcome, type HashSettings } from './file-hashing.js';
+
+// Below this much to read, threads cost more to start than they save.
+const INLINE_BYTES = 8 * 1024 * 1024;
+// A batch: similar small files together (they compress together), or one large file.
+const BATCH_BYTES = 2 * 1024 * 1024;
+const BATCH_FILES = 512;
+const IN_FLIGHT_PER_WORKER = 3;
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Reads, hashes and seals the files a snapshot must read, on one worker thread per core (inline
+ * for small snapshots). The main thread keeps what needs one place: deciding which blobs the
+ * repository lacks, and assembling sealed segments into packs.
+ */
+export class FilePipeline {
+  private workers: Worker[] = [];
+  private readonly waiting = new Map<number, Pending>();
+  private nextBatch = 0;
+  private readonly inline: FileHasher;
+
+  constructor(
+    private readonly repo: Repository,
+    private readonly threads = Math.max(1, availableParallelism()),
+  ) {
+    this.inline = new FileHasher(this.settings());
+  }
+
+  private settings(): HashSettings {
+    const { master, config } = this.repo;
+    return { macKey: new Uint8Array(master.mac), chunkerSeed: master.chunkerSeed, chunker: config.chunker };
+  }
+
+  /** Processes jobs in order of the array given, calling back per file as outcomes arrive. */
+  async run(jobs: readonly HashJob[], secrets: SecretsMode, done: (o: HashOutcome) => void): Promise<void> {
+    const total = jobs.reduce((n, j) => n + j.size, 0);
+    const batches = toBatches(jobs);
+    if (total < INLINE_BYTES || this.threads < 2) {
+      for (const batch of batches) {
+        const store = new Map<string, Uint8Array>();
+        const outcomes = batch.map((j) => this.inline.hash(j, store, secrets));
+        const needed = this.claim([...store.keys()]);
+        const { config, master } = this.repo;
+        const sealed = sealBlobs(
+          needed.map((id) => [id, store.get(id)!] as const),
+          master.encryption,
+          config.compression,
+          config.segmentSize,
+        );
+        for (const seg of sealed) await this.repo.appendSealed(seg);
+        for (const o of outcomes) done(o);
+      }
+      return;
+    }
+    this.start();
+    const limit = this.workers.length * IN_FLIGHT_PER_WORKER;
+    const inFlight = new Set<Promise<void>>();
+    let n = 0;
+    for (const batch of batches) {
+      while (inFlight.size >= limit) await Promise.race(inFlight);
+      const worker = this.workers[n++ % this.workers.length]!;
+      const p = this.runBatch(worker, batch, secrets, done).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await Promise.all(inFlight);
+  }
+
+  private async runBatch(
+    worker: Worker,
+    jobs: HashJob[],
+    secrets: SecretsMode,
+    done: (o: HashOutcome) => void,
+  ): Promise<void> {
+    const batch = this.nextBatch++;
+    const hashed = (await this.ask(worker, { op: 'hash', batch, jobs, secrets }, batch)) as {
+      outcomes: HashOutcome[];
+      ids: string[];
+    };
+    const needed = this.claim(hashed.ids);
+    const stored = (await this.ask(worker, { op: 'store', batch, ids: needed }, batch)) as {
+      segments: Array<Omit<SealedBlobs, 'sealed'> & { sealed: Uint8Array }>;
+    };
+    for (const s of stored.segments) {
+      await this.repo.appendSealed({
+        ...s,
+        sealed: Buffer.from(s.sealed.buffer, s.sealed.byteOffset, s.sealed.byteLength),
+      });
+    }
+    for (const o of hashed.outcomes) done(o);
+  }
+
+  /** The ids the repository lacks, claimed at once so that no other batch stores them too. */
+  private claim(ids: readonly string[]): string[] {
+    const needed = ids.filter((id) => !this.repo.hasBlob(id));
+    this.repo.reserveBlobs(needed);
+    return needed;
+  }
+
+  private ask(worker: Worker, msg: unknown, batch: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.waiting.set(batch, { resolve, reject });
+      worker.postMessage(msg);
+    });
+  }
+
+  private start(): void {
+    if (this.workers.length > 0) return;
+    const here = import.meta.url;
+    const url = new URL(here.endsWith('.ts') ? './snapshot-worker.ts' : './snapshot-worker.js', here);
+    const { master, config } = this.repo;
+    for (let i = 0; i < this.threads; i++) {
+      const worker = new Worker(url, {
+        workerData: {
+          ...this.settings(),
+          encryptionKey: new Uint8Array(master.encryption),
+          compression: config.compression,
+          segmentSize: config.segmentSize,
+        },
+      });
+      worker.on('message', (msg: { batch: number; error?: string }) => {
+        const w = this.waiting.get(msg.batch);
+        this.waiting.delete(msg.batch);
+        if (msg.error) w?.reject(new CairnError('CAIRN_E_SOURCE', `reading files failed: ${msg.error}`));
+        else w?.resolve(msg);
+      });
+      worker.on('error', (err) => {
+        for (const w of this.waiting.values()) w.reject(err);
+        this.waiting.clear();
+      });
+      this.workers.push(worker);
+    }
+  }
+
+  async close(): Promise<void> {
+    const workers = this.workers;
+    this.workers = [];
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+function toBatches(jobs: readonly HashJob[]): HashJob[][] {
+  const out: HashJob[][] = [];
+  let cur: HashJob[] = [];
+  let bytes = 0;
+  for (const j of jobs) {
+    if (cur.length > 0 && (bytes + j.size > BATCH_BYTES || cur.length >= BATCH_FILES)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(j);
+    bytes += j.size;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
