@@ -17,7 +17,7 @@ ITEM=payments-api-prod
 ITEM_DIR=deploy/prod/payments-api
 EDITED="$ITEM_DIR/deployment.yaml"
 
-if [[ ! -f "$REPO/dist/cli/index.js" ]]; then
+if [[ ! -f "$REPO/dist/cairn.js" ]]; then
   echo "quickstart: $REPO/dist/ is missing: run 'npm ci && npm run build' in $REPO first" >&2
   exit 2
 fi

@@ -1,11 +1,17 @@
 import { readFileSync } from 'node:fs';
 
-/** The package version, read once from package.json next to src/ or dist/. */
+/** The package version, from the package.json above dist/cairn.js (bundle) or src/cli/ (sources). */
 export const VERSION: string = (() => {
-  try {
-    const url = new URL('../../package.json', import.meta.url);
-    return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'cairn' && pkg.version) return pkg.version;
+    } catch {
+      // not there: try the next
+    }
   }
+  return '0.0.0';
 })();
