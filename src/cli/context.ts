@@ -104,7 +104,7 @@ export class Context {
   }
 
   async policy(now?: Date): Promise<{ policy: Policy; issues: PolicyIssue[] }> {
-    const loaded = await loadPolicy(this.configFile, now ? { now } : {});
+    const loaded = await loadPolicy(this.configFile, { ...(now ? { now } : {}), expiredExceptions: 'warning' });
     for (const w of loaded.issues) this.out.warn(`${w.file}:${w.line}:${w.column}: ${w.field}: ${w.message}`);
     return loaded;
   }

@@ -20,6 +20,7 @@ export interface CheckContext {
   readonly file: string;
   readonly positions: PositionIndex;
   readonly now: Date;
+  readonly expiredExceptions: 'error' | 'warning';
 }
 
 export function checkReferences(data: unknown, ctx: CheckContext): PolicyIssue[] {
@@ -108,7 +109,7 @@ export function checkReferences(data: unknown, ctx: CheckContext): PolicyIssue[]
     if (Number.isNaN(expires)) return;
     const who = `exception for ${typeof ex.item === 'string' ? ex.item : '?'} (ticket ${typeof ex.ticket === 'string' ? ex.ticket : '?'})`;
     // The expiry date is the last valid day: an exception expiring today is still valid today.
-    if (expires < today) report('error', ['exceptions', i, 'expires'], `${who} expired on ${ex.expires}`);
+    if (expires < today) report(ctx.expiredExceptions, ['exceptions', i, 'expires'], `${who} expired on ${ex.expires}`);
     else if (expires - today <= EXPIRY_WARNING_DAYS * DAY_MS) {
       const days = Math.round((expires - today) / DAY_MS);
       report('warning', ['exceptions', i, 'expires'], `${who} expires on ${ex.expires}, in ${days} day(s)`);

@@ -149,6 +149,20 @@ items:
     assert.deepEqual(policy.extra.environments, { prod: { region: 'eu-west-1' } });
   });
 
+  test('YAML anchors and merge keys, with x- keys to hold them', () => {
+    const text = `version: 1
+x-defaults: &defaults { rpo: 1h, keep: { daily: 7 } }
+tiers:
+  0: { <<: *defaults, rto: 2h }
+  1: *defaults
+items: []
+`;
+    const { policy } = parsePolicy(text, FILE, { now: NOW });
+    assert.deepEqual(policy.tiers['0'], { name: '0', rpoMs: 3_600_000, rtoMs: 7_200_000, keep: { daily: 7 } });
+    assert.deepEqual(policy.tiers['1'], { name: '1', rpoMs: 3_600_000, keep: { daily: 7 } });
+    assert.equal('x-defaults' in policy.extra, false);
+  });
+
   test('an exception may name an item that is not in items: that is the documented gap', () => {
     const text = `${BASE}exceptions:
   - { item: not-backed-up, reason: r, acceptedBy: [ciso], ticket: RISK-1, expires: 2027-01-01 }
@@ -347,6 +361,16 @@ describe('parsePolicy: every problem names file, line, column and field', () => 
     assert.equal(issue.message, 'exception for legacy-cron (ticket RISK-9) expired on 2026-05-31');
     // Valid through its last day.
     assert.doesNotThrow(() => parsePolicy(text, FILE, { now: new Date('2026-05-31T23:00:00Z') }));
+  });
+
+  test('commands that act on the policy see an expired exception as a warning, so backups keep running', () => {
+    const text = `${BASE}exceptions:
+  - { item: legacy-cron, reason: r, acceptedBy: [ciso], ticket: RISK-9, expires: 2026-05-31 }
+`;
+    const { policy, issues } = parsePolicy(text, FILE, { now: NOW, expiredExceptions: 'warning' });
+    assert.equal(policy.exceptions[0]!.expired, true);
+    assert.equal(issues[0]!.severity, 'warning');
+    assert.match(issues[0]!.message, /expired on 2026-05-31/);
   });
 
   test('an exception expiring within 30 days is a warning, returned not thrown', () => {

@@ -19,6 +19,11 @@ import type { Policy, PolicyIssue } from './types.js';
 export interface PolicyOptions {
   /** "Today" for exception expiry; defaults to the current time. */
   readonly now?: Date;
+  /**
+   * An expired exception fails `policy check` (an error), but must not stop backups from running:
+   * commands that act on the policy load it with 'warning'.
+   */
+  readonly expiredExceptions?: 'error' | 'warning';
 }
 
 export interface LoadedPolicy {
@@ -54,7 +59,8 @@ export async function loadPolicy(file: string, opts: PolicyOptions = {}): Promis
 export function parsePolicy(text: string, file: string, opts: PolicyOptions = {}): LoadedPolicy {
   const now = opts.now ?? new Date();
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // `merge: true`: `<<: *defaults` is how people share settings between tiers, even though YAML 1.2 dropped it.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const positions = new PositionIndex(doc, lineCounter);
   const issues: PolicyIssue[] = [];
 
@@ -86,15 +92,24 @@ export function parsePolicy(text: string, file: string, opts: PolicyOptions = {}
     throw invalid(file, issues);
   }
 
-  const result = policySchema.safeParse(data, { error: friendlyMessage });
+  const result = policySchema.safeParse(withoutExtensions(data), { error: friendlyMessage });
   if (!result.success) issues.push(...schemaIssues(result.error.issues, data, file, positions));
-  issues.push(...checkReferences(data, { file, positions, now }));
+  issues.push(...checkReferences(data, { file, positions, now, expiredExceptions: opts.expiredExceptions ?? 'error' }));
   issues.sort((a, b) => a.line - b.line || a.column - b.column);
 
   if (!result.success || issues.some((i) => i.severity === 'error')) throw invalid(file, issues);
   const absolute = resolve(file);
   const policy = buildPolicy(result.data, { file: absolute, dir: dirname(absolute), positions, now });
   return { policy, issues };
+}
+
+/**
+ * Top-level keys starting with `x-` are the user's own (a place for YAML anchors, as in docker-compose):
+ * not validated, not kept. Every other unknown key is still an error, so typos are caught.
+ */
+function withoutExtensions(data: unknown): unknown {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return data;
+  return Object.fromEntries(Object.entries(data).filter(([key]) => !key.startsWith('x-')));
 }
 
 /** One line per error: `file:line:col: field: message`. Warnings travel in details.issues only. */

@@ -18,7 +18,14 @@ export function policyJsonSchema(): Record<string, unknown> {
       io: 'input',
       unrepresentable: 'any',
     }) as Record<string, unknown>;
-    cached = { $schema, $id: POLICY_SCHEMA_ID, title: 'Cairn policy (cairn.yaml)', ...rest };
+    cached = {
+      $schema,
+      $id: POLICY_SCHEMA_ID,
+      title: 'Cairn policy (cairn.yaml)',
+      ...rest,
+      // Top-level `x-…` keys are the user's (YAML anchors); parse.ts ignores them too.
+      patternProperties: { '^x-': {} },
+    };
   }
   return structuredClone(cached);
 }

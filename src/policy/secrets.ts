@@ -1,12 +1,13 @@
 /**
  * Finds secret-shaped values in configuration files (C1.5), and redacts them for `secrets: redact`.
  *
- * It runs on every changed file of every snapshot (up to ~700 MB), so the expensive part, regular
- * expressions, never sees most of the input: each marker substring is located with Buffer.indexOf (native,
- * GB/s for short needles whose first byte is rare, which is why `IVATE` and `J` are used rather than
- * `PRIVATE KEY` and `eyJ`), a few byte comparisons reject most hits, and only the line around a surviving
- * hit is decoded and matched. Values that are references or placeholders (`${VAR}`, `<changeme>`,
- * `REDACTED`, `ENC[…]`, `vault:…`) are not secrets and are not reported.
+ * It runs on every changed file of every snapshot (up to ~700 MB), so regular expressions never see most
+ * of the input. Each marker substring is located with Buffer.indexOf (native, GB/s for short needles whose
+ * first byte is rare: hence `IVATE` rather than `PRIVATE KEY`, `J` rather than `eyJ`, `ken` rather than
+ * `token`); a few byte comparisons reject most hits; `key: value` assignments are then read in place, and
+ * for token formats only the line around the hit is decoded and matched. Values that are references or
+ * placeholders (`${VAR}`, `<changeme>`, `REDACTED`, `ENC[…]`, `vault:…`) are not secrets and are not reported.
+ * Not covered: values in YAML block scalars (`password: |` on the next line) and XML elements.
  */
 
 export type SecretKind =
@@ -78,11 +79,11 @@ function marker(
  */
 function assignment(needle: string, before: readonly string[], skipSeparator = false): Marker {
   return marker(needle, 'assignment', (buf, at) => {
-    if (!endsWithWord(buf, at, before, skipSeparator)) return false;
+    // Cheapest test first: most hits (`secretName`, `secretKeyRef`) are followed by more of a word.
     let p = at + needle.length;
     if (buf[p] === 0x22 || buf[p] === 0x27) p++;
     while (buf[p] === 0x20 || buf[p] === 0x09) p++;
-    if (buf[p] !== 0x3a && buf[p] !== 0x3d) return false;
+    if ((buf[p] !== 0x3a && buf[p] !== 0x3d) || !endsWithWord(buf, at, before, skipSeparator)) return false;
     p++;
     while (buf[p] === 0x20 || buf[p] === 0x09) p++;
     if (buf[p] === 0x22 || buf[p] === 0x27) p++;

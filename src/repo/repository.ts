@@ -81,9 +81,20 @@ export class Repository {
   }
 
   async readIndexFile(key: string): Promise<PackRecord[]> {
-    const plain = open(this.master.encryption, await this.storage.get(key), INDEX_AAD, key);
-    const body = JSON.parse(decompress(plain).toString('utf8')) as { packs: PackRecord[] };
-    return body.packs;
+    const bytes = await this.storage.get(key);
+    const plain = open(this.master.encryption, bytes, INDEX_AAD, key);
+    // Authentic bytes under another name (a copied or renamed file) are caught by the id, as for snapshots.
+    if (sha256Hex(bytes) !== key.slice(key.lastIndexOf('/') + 1))
+      throw new CairnError('CAIRN_E_INTEGRITY', `${key} does not match its id`, { object: key });
+    let packs: unknown;
+    try {
+      packs = (JSON.parse(decompress(plain).toString('utf8')) as { packs?: unknown } | null)?.packs;
+    } catch {
+      packs = undefined;
+    }
+    if (!Array.isArray(packs))
+      throw new CairnError('CAIRN_E_INTEGRITY', `${key} is not a valid index file`, { object: key });
+    return packs as PackRecord[];
   }
 
   /** Writes an index file for these packs; returns its key. */

@@ -43,6 +43,8 @@ export async function diffSnapshots(
   await repo.loadIndex();
   const before = new Map((await flattenTree(repo, a.tree)).map((e) => [e.path, e.entry]));
   const after = new Map((await flattenTree(repo, b.tree)).map((e) => [e.path, e.entry]));
+  const fullBefore = foldersWithEntries(before.keys());
+  const fullAfter = foldersWithEntries(after.keys());
   const changes: Change[] = [];
   const paths = [...new Set([...before.keys(), ...after.keys()])].sort();
   for (const path of paths) {
@@ -55,7 +57,9 @@ export async function diffSnapshots(
     else if ((x.sha256 ?? x.target) !== (y.sha256 ?? y.target)) kind = 'modified';
     else if (x.mode !== y.mode) kind = 'mode';
     if (!kind) continue;
-    if (kind !== 'mode' && (x ?? y)!.type === 'dir' && (y ?? x)!.type === 'dir') continue;
+    // A folder that came or went shows through its files; an empty one has nothing else to show it.
+    const dir = kind !== 'mode' && (x ?? y)!.type === 'dir' && (y ?? x)!.type === 'dir';
+    if (dir && (x ? fullBefore : fullAfter).has(path)) continue;
     const change: Change = {
       path,
       kind,
@@ -68,6 +72,10 @@ export async function diffSnapshots(
   const summary = { added: 0, removed: 0, modified: 0, mode: 0, type: 0 };
   for (const c of changes) summary[c.kind]++;
   return { from: a.id, to: b.id, changes, summary };
+}
+
+function foldersWithEntries(paths: Iterable<string>): Set<string> {
+  return new Set([...paths].map((p) => p.slice(0, Math.max(0, p.lastIndexOf('/')))));
 }
 
 function facts(e: TreeEntry) {

@@ -34,7 +34,8 @@ export async function restoreSnapshot(
   progress: ProgressSink = noProgress,
 ): Promise<RestoreResult> {
   await repo.loadIndex();
-  const plan = planRestore(await flattenTree(repo, snapshot.tree), request.include ?? []);
+  const include = request.include ?? [];
+  const plan = planRestore(await flattenTree(repo, snapshot.tree, literalBases(include)), include);
   if (request.include?.length && plan.length === 0) {
     throw new CairnError(
       'CAIRN_E_NOT_FOUND',
@@ -149,4 +150,21 @@ function writeEntry(out: TargetDir, path: string, entry: TreeEntry, chunks: Buff
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The literal folder each glob starts from ("prod/app/*.yaml" -> "prod/app"); none if any glob has no literal part. */
+function literalBases(globs: readonly string[]): string[] | undefined {
+  if (globs.length === 0) return undefined;
+  const bases: string[] = [];
+  for (const g of globs) {
+    const parts = g.replace(/^\/+/, '').split('/');
+    const literal: string[] = [];
+    for (const part of parts) {
+      if (/[*?[\]{}()!+@]/.test(part)) break;
+      literal.push(part);
+    }
+    if (literal.length === 0) return undefined;
+    bases.push(literal.join('/'));
+  }
+  return bases;
 }
