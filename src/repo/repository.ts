@@ -272,7 +272,12 @@ export class Repository {
     const bytes = await this.storage.get(key);
     if (sha256Hex(bytes) !== id)
       throw new CairnError('CAIRN_E_INTEGRITY', `${key} does not match its id`, { object: key });
-    return JSON.parse(open(this.master.encryption, bytes, aad, key).toString('utf8')) as T;
+    const plain = open(this.master.encryption, bytes, aad, key);
+    try {
+      return JSON.parse(plain.toString('utf8')) as T;
+    } catch {
+      throw new CairnError('CAIRN_E_INTEGRITY', `${key} is not a valid record`, { object: key });
+    }
   }
 
   async listIds(prefix: 'snapshots' | 'verifications'): Promise<string[]> {

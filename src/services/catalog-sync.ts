@@ -1,4 +1,5 @@
 import type { Catalog, SnapshotRecord, VerificationRecord } from '../catalog/index.js';
+import { isCairnError } from '../errors/index.js';
 import { mapLimit, type Repository, type SnapshotObject, type VerificationObject } from '../repo/index.js';
 
 export function snapshotRecord(id: string, s: SnapshotObject): SnapshotRecord {
@@ -21,12 +22,29 @@ export function verificationRecord(id: string, v: VerificationObject): Verificat
   return { ...v.meta, id, snapshotId: v.snapshot };
 }
 
+/**
+ * Reads records, leaving out any that cannot be read: one damaged object must not stop every other
+ * snapshot from being found and restored (`cairn check` reports it).
+ */
 async function readAll(repo: Repository, snapshotIds: string[], verificationIds: string[]) {
-  const snapshots = await mapLimit(snapshotIds, 16, async (id) => snapshotRecord(id, await repo.loadSnapshot(id)));
-  const verifications = await mapLimit(verificationIds, 16, async (id) =>
-    verificationRecord(id, await repo.loadVerification(id)),
+  const readable = async <T>(load: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await load();
+    } catch (err) {
+      if (isCairnError(err, 'CAIRN_E_INTEGRITY') || isCairnError(err, 'CAIRN_E_REPO_FORMAT')) return undefined;
+      throw err;
+    }
+  };
+  const snapshots = await mapLimit(snapshotIds, 16, (id) =>
+    readable(async () => snapshotRecord(id, await repo.loadSnapshot(id))),
   );
-  return { snapshots, verifications };
+  const verifications = await mapLimit(verificationIds, 16, (id) =>
+    readable(async () => verificationRecord(id, await repo.loadVerification(id))),
+  );
+  return {
+    snapshots: snapshots.filter((s): s is SnapshotRecord => s !== undefined),
+    verifications: verifications.filter((v): v is VerificationRecord => v !== undefined),
+  };
 }
 
 /** `cairn catalog rebuild`: every snapshot and verification row recreated from the repository alone. */

@@ -183,9 +183,10 @@ async function readPack(
   for (const seg of pack.segments) {
     try {
       const plain = await repo.readSegment(pack.id, seg, false);
-      for (const [id] of seg.blobs) {
+      for (const [id, type, offset, length] of seg.blobs) {
         try {
-          repo.blobFromSegment(id, repo.index.get(id), plain);
+          // This pack's copy: after an interrupted prune a blob may also be in another pack.
+          repo.blobFromSegment(id, { pack: pack.id, segment: seg, offset, length, type }, plain);
         } catch {
           bad.push(id);
         }

@@ -59,14 +59,34 @@ async function pruneLocked(repo: Repository, request: PruneRequest, progress: Pr
   const remove: PackRecord[] = [];
   const repack: PackRecord[] = [];
   const keep: PackRecord[] = [];
-  for (const pack of repo.index.packs.values()) {
-    if (!retention.has(pack.id)) continue; // indexed but gone: dropped from the new index
+  // Indexed but gone from storage: dropped from the new index.
+  const present = [...repo.index.packs.values()].filter((p) => retention.has(p.id));
+  // A blob in several packs (an interrupted prune repacked it, then ran again) is live in one of them
+  // only: a retained pack's copy if any, else that of the most used pack; other copies are unused.
+  const share = (p: PackRecord) => {
+    let usedBytes = 0;
+    let total = 0;
+    for (const seg of p.segments) {
+      for (const [id, , , len] of seg.blobs) {
+        total += len;
+        if (used.has(id)) usedBytes += len;
+      }
+    }
+    return total === 0 ? 0 : usedBytes / total;
+  };
+  const shares = new Map(present.map((p) => [p.id, share(p)]));
+  present.sort((a, b) => Number(isRetained(b.id)) - Number(isRetained(a.id)) || shares.get(b.id)! - shares.get(a.id)!);
+  const home = new Map<string, string>(); // live blob -> the pack whose copy is kept
+  for (const p of present)
+    for (const seg of p.segments) for (const [id] of seg.blobs) if (used.has(id) && !home.has(id)) home.set(id, p.id);
+  const live = (pack: string, blob: string) => home.get(blob) === pack;
+  for (const pack of present) {
     let usedBytes = 0;
     let total = 0;
     for (const seg of pack.segments) {
       for (const [id, , , len] of seg.blobs) {
         total += len;
-        if (used.has(id)) usedBytes += len;
+        if (live(pack.id, id)) usedBytes += len;
       }
     }
     const unused = total === 0 ? 1 : 1 - usedBytes / total;
@@ -98,7 +118,7 @@ async function pruneLocked(repo: Repository, request: PruneRequest, progress: Pr
     for (const seg of pack.segments) {
       const plain = await repo.readSegment(pack.id, seg, false);
       for (const [id, type, off, len] of seg.blobs) {
-        if (used.has(id)) await repo.rewriteBlob(type, plain.subarray(off, off + len), id);
+        if (live(pack.id, id)) await repo.rewriteBlob(type, plain.subarray(off, off + len), id);
       }
     }
     progress({ phase: 'prune', files: ++moved, totalFiles: repack.length, bytes: 0 });

@@ -138,7 +138,14 @@ export async function restoreSnapshot(
     }
     tick(f);
   }
-  for (const e of plan) if (e.entry.type === 'symlink') out.symlink(e.path, e.entry.target ?? '');
+  for (const e of plan) {
+    if (e.entry.type !== 'symlink') continue;
+    try {
+      out.symlink(e.path, e.entry.target ?? '');
+    } catch (err) {
+      fail(e.path, err);
+    }
+  }
   const dirs = plan.filter((e) => e.entry.type === 'dir').reverse();
   for (const d of dirs) out.finishDir(d.path, d.entry.mode, d.entry.mtime);
   return { ...base, failed };

@@ -9,7 +9,6 @@ import {
   openSync,
   readdirSync,
   renameSync,
-  rmSync,
   symlinkSync,
   unlinkSync,
   utimesSync,
@@ -121,8 +120,14 @@ export class TargetDir {
     const abs = join(this.root, rel);
     try {
       const st = lstatSync(abs);
-      if (st.isDirectory()) rmSync(abs, { recursive: true });
-      else unlinkSync(abs);
+      if (st.isDirectory()) {
+        // Never delete a folder's contents to make room for a link: the same rule as for files.
+        throw new CairnError(
+          'CAIRN_E_TARGET_NOT_EMPTY',
+          `${abs} is a folder in the target; cannot replace it with a symlink`,
+        );
+      }
+      unlinkSync(abs);
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT') throw err;
     }

@@ -1,0 +1,258 @@
+/**
+ * Small helpers shared by the end-to-end tests of init, key, snapshot, snapshots and catalog: run a
+ * command and read its JSON, count repository objects, run the CLI as an unprivileged user, and
+ * create a throwaway PostgreSQL database.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, type CliResult, type Fixture } from './helpers.js';
+
+export interface ItemResult {
+  readonly item: string;
+  readonly status: 'created' | 'unchanged' | 'partial' | 'failed';
+  readonly id: string | null;
+  readonly parent: string | null;
+  readonly verification?: string;
+  readonly files: number;
+  readonly unreadable: ReadonlyArray<{ path: string; reason: string }>;
+  readonly error?: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+export interface Verification {
+  readonly id: string;
+  readonly snapshotId: string;
+  readonly release: string | null;
+  readonly commit: string | null;
+  readonly change: string | null;
+  readonly time: string;
+}
+
+export interface Hit {
+  readonly id: string;
+  readonly item: string;
+  readonly environment: string | null;
+  readonly tier: string | null;
+  readonly trigger: string;
+  readonly release: string | null;
+  readonly commit: string | null;
+  readonly change: string | null;
+  readonly deployment: string | null;
+  readonly pipeline: string | null;
+  readonly actor: string;
+  readonly host: string;
+  readonly time: string;
+  readonly parent: string | null;
+  readonly status: 'complete' | 'partial';
+  readonly unreadable: readonly string[];
+  readonly verifications: readonly Verification[];
+}
+
+type Env = Record<string, string | undefined>;
+
+/** `cairn snapshot --json ARGS`: the exit code and the per-item results. */
+export function snap(f: Fixture, args: readonly string[] = [], env: Env = {}): { r: CliResult; results: ItemResult[] } {
+  const r = f.cli(['snapshot', '--json', ...args], { env });
+  return { r, results: r.json<{ snapshots: ItemResult[] }>().snapshots };
+}
+
+/** The one result of `cairn snapshot --item ITEM --json ARGS`, asserting the exit code. */
+export function snapOne(f: Fixture, item: string, args: readonly string[] = [], env: Env = {}, code = 0): ItemResult {
+  const { r, results } = snap(f, ['--item', item, ...args], env);
+  assert.equal(r.code, code, `snapshot exit ${r.code}:\n${r.stdout}\n${r.stderr}`);
+  assert.equal(results.length, 1, r.stdout);
+  return results[0]!;
+}
+
+/** `cairn snapshots --json ARGS` (asserting exit 0). */
+export function search(f: Fixture, args: readonly string[] = [], env: Env = {}): Hit[] {
+  const r = f.cli(['snapshots', '--json', ...args], { env });
+  assert.equal(r.code, 0, `snapshots ${args.join(' ')} exit ${r.code}:\n${r.stdout}\n${r.stderr}`);
+  return r.json<{ snapshots: Hit[] }>().snapshots;
+}
+
+/** Ids of `cairn snapshots --json ARGS`, newest first. */
+export function searchIds(f: Fixture, args: readonly string[] = []): string[] {
+  return search(f, args).map((h) => h.id);
+}
+
+/**
+ * Several read-only commands at once (a few processes at a time): each command spends much of its
+ * time waiting for scrypt and the disk, so this roughly halves a long list of searches.
+ */
+export async function cliMany(f: Fixture, argLists: ReadonlyArray<readonly string[]>, limit = 3): Promise<CliResult[]> {
+  const results: CliResult[] = new Array(argLists.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < argLists.length) {
+      const i = next++;
+      results[i] = await cliAsync(f, argLists[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, argLists.length) }, worker));
+  return results;
+}
+
+/** The ids each `cairn snapshots --json ARGS` finds, in the order given (asserting exit 0). */
+export async function searchMany(f: Fixture, argLists: ReadonlyArray<readonly string[]>): Promise<string[][]> {
+  const results = await cliMany(
+    f,
+    argLists.map((args) => ['snapshots', '--json', ...args]),
+  );
+  return results.map((r, i) => {
+    assert.equal(r.code, 0, `snapshots ${argLists[i]!.join(' ')} exit ${r.code}:\n${r.stdout}\n${r.stderr}`);
+    return r.json<{ snapshots: Hit[] }>().snapshots.map((h) => h.id);
+  });
+}
+
+/** The environment runCli gives the binary: the machine's own CI variables left out, then the fixture's. */
+function cliEnv(f: Fixture, extra: Env = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !/^(GITHUB_|GITLAB_|CI_|JENKINS_|BUILD_|GIT_COMMIT$|TAG_NAME$|CI$)/.test(k)) env[k] = v;
+  }
+  for (const [k, v] of Object.entries({ ...f.env, ...extra })) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+function cliAsync(f: Fixture, args: readonly string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: cliEnv(f),
+      cwd: f.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve(result(code ?? -1, stdout, stderr)));
+  });
+}
+
+function result(code: number, stdout: string, stderr: string): CliResult {
+  return {
+    code,
+    stdout,
+    stderr,
+    json<T>() {
+      try {
+        return JSON.parse(stdout) as T;
+      } catch {
+        throw new Error(`not JSON (exit ${code}):\n${stdout}\n${stderr}`);
+      }
+    },
+  };
+}
+
+/** How many objects a repository folder (snapshots, verifications, keys, …) holds. */
+export function countObjects(f: Fixture, folder: string): number {
+  const dir = join(f.repo, folder);
+  if (!existsSync(dir)) return 0;
+  let n = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else n++;
+    }
+  };
+  walk(dir);
+  return n;
+}
+
+/** The error document a command prints on stdout with --json. */
+export function jsonError(r: CliResult): { code: string; message: string } {
+  const doc = r.json<{ error?: { code: string; message: string } }>();
+  assert.ok(doc.error, `no error document on stdout:\n${r.stdout}`);
+  assert.equal(typeof doc.error.code, 'string');
+  assert.equal(typeof doc.error.message, 'string');
+  return doc.error;
+}
+
+export function assertExit(r: CliResult, code: number): void {
+  assert.equal(r.code, code, `expected exit ${code}, got ${r.code}:\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+}
+
+// --- as another user --------------------------------------------------------------------------
+
+export const NOBODY = 65534;
+
+/** Root reads every file whatever its mode: unreadable files need the CLI to run as someone else. */
+export function canDropPrivileges(): boolean {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return true; // already unprivileged
+  return spawnSync('setpriv', ['--version'], { encoding: 'utf8' }).status === 0;
+}
+
+/** Opens the fixture's scratch folder (src, repo, home) to the unprivileged user. */
+export function shareWithNobody(f: Fixture): void {
+  const walk = (p: string) => {
+    const st = statSync(p);
+    chmodSync(p, st.isDirectory() ? 0o777 : 0o666);
+    if (st.isDirectory()) for (const name of readdirSync(p)) walk(join(p, name));
+  };
+  walk(f.dir);
+}
+
+/** Runs `cairn ARGS` with the fixture's environment, as user 65534 when the tests run as root. */
+export function cliAsNobody(f: Fixture, args: readonly string[], extraEnv: Env = {}): CliResult {
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const [cmd, cmdArgs] = asRoot
+    ? ['setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, BIN, ...args]]
+    : [process.execPath, [BIN, ...args]];
+  const env = cliEnv(f, { HOME: f.dir, ...extraEnv });
+  const r = spawnSync(cmd, cmdArgs, { env, cwd: f.dir, input: '', encoding: 'utf8', timeout: 120_000 });
+  return result(r.status ?? -1, r.stdout, r.stderr);
+}
+
+// --- PostgreSQL ---------------------------------------------------------------------------------
+
+export const PG_ADMIN_URL = process.env.CAIRN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+function psql(sql: string): { ok: boolean; output: string } {
+  const u = new URL(PG_ADMIN_URL);
+  const r = spawnSync(
+    'psql',
+    [
+      '-h',
+      u.hostname,
+      '-p',
+      u.port || '5432',
+      '-U',
+      decodeURIComponent(u.username || 'postgres'),
+      '-d',
+      u.pathname.slice(1) || 'postgres',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-c',
+      sql,
+    ],
+    { encoding: 'utf8', timeout: 30_000, env: { ...process.env, PGCONNECT_TIMEOUT: '5' } },
+  );
+  return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+}
+
+/** A fresh database for one test; its URL, and a drop() to call when done. */
+export function freshPgDatabase(): { url: string; drop(): void } | { skip: string } {
+  const name = `cairn_e2e_${randomBytes(6).toString('hex')}`;
+  const created = psql(`create database ${name}`);
+  if (!created.ok) return { skip: `PostgreSQL at ${PG_ADMIN_URL} is not usable: ${created.output.trim()}` };
+  const u = new URL(PG_ADMIN_URL);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop() {
+      psql(`drop database if exists ${name} with (force)`);
+    },
+  };
+}

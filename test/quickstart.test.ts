@@ -1,0 +1,18 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { ROOT, scratch } from './helpers.js';
+
+it('the README quickstart runs end to end on the shipped example', () => {
+  const dir = join(scratch('cairn-qs-'), 'qs');
+  const r = spawnSync('bash', [join(ROOT, 'examples', 'quickstart.sh')], {
+    env: { ...process.env, CAIRN_QUICKSTART_DIR: dir },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /identical: the restore brought back 1\.0\.0 byte for byte/);
+  assert.match(r.stdout, /-\s+replicas: 6\n\+\s+replicas: 8/);
+  assert.match(r.stdout, /no errors found/);
+});
