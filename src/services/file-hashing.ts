@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { findSecrets, redactSecrets, type SecretsMode } from '../policy/index.js';
 import { blobIdOfDigest, Chunker, type ChunkerParams, SMALL_FILE_LIMIT } from '../repo/index.js';
-import { readWhole } from './file-reader.js';
+import { type ArenaPool, readInto, readWhole } from './file-reader.js';
 
 /**
  * The per-file work of a snapshot — read, scan for secrets, hash, cut, name the blobs — as a pure
@@ -44,19 +44,43 @@ export class FileHasher {
     this.macKey = Buffer.from(settings.macKey);
   }
 
-  /** Hashes one file; its blobs' bytes go into `store` (id -> bytes) for sealing. */
-  hash(job: HashJob, store: Map<string, Uint8Array>, secrets: SecretsMode): HashOutcome {
-    let data: Buffer;
-    if (job.content) data = Buffer.from(job.content.buffer, job.content.byteOffset, job.content.byteLength);
-    else if (job.size > MAX_FILE_BYTES) {
-      return { index: job.index, kind: 'unreadable', reason: `larger than ${MAX_FILE_BYTES} bytes; not configuration` };
-    } else {
-      try {
-        data = readWhole(job.abs!);
-      } catch (err) {
-        return { index: job.index, kind: 'unreadable', reason: (err as { code?: string }).code ?? String(err) };
+  /**
+   * Hashes a batch of files read into one arena (taken from `arenas`); their blobs' bytes go into
+   * `store` (id -> bytes, views into the arena). Give `arena` back once the blobs are sealed.
+   */
+  hashBatch(jobs: readonly HashJob[], secrets: SecretsMode, arenas: ArenaPool): HashedBatch {
+    const store = new Map<string, Uint8Array>();
+    const total = jobs.reduce((n, j) => n + (j.content || j.size > MAX_FILE_BYTES ? 0 : j.size), 0);
+    const arena = arenas.take(total);
+    let offset = 0;
+    const outcomes = jobs.map((job) => {
+      let data: Buffer;
+      if (job.content) data = Buffer.from(job.content.buffer, job.content.byteOffset, job.content.byteLength);
+      else if (job.size > MAX_FILE_BYTES) {
+        return {
+          index: job.index,
+          kind: 'unreadable' as const,
+          reason: `larger than ${MAX_FILE_BYTES} bytes; not configuration`,
+        };
+      } else {
+        try {
+          data = readInto(job.abs!, arena.subarray(offset, offset + job.size)) ?? readWhole(job.abs!);
+        } catch (err) {
+          return {
+            index: job.index,
+            kind: 'unreadable' as const,
+            reason: (err as { code?: string }).code ?? String(err),
+          };
+        }
+        offset += job.size;
       }
-    }
+      return this.hashData(job, data, store, secrets);
+    });
+    return { outcomes, store, arena };
+  }
+
+  private hashData(job: HashJob, input: Buffer, store: Map<string, Uint8Array>, secrets: SecretsMode): HashOutcome {
+    let data = input;
     const mode = secrets;
     if (mode === 'refuse' || mode === 'redact') {
       const findings = findSecrets(data, job.path);
@@ -85,4 +109,10 @@ export class FileHasher {
     }
     return { index: job.index, kind: 'ok', sha256: whole, size: data.length, blobs };
   }
+}
+
+export interface HashedBatch {
+  readonly outcomes: HashOutcome[];
+  readonly store: Map<string, Uint8Array>;
+  readonly arena: Buffer;
 }

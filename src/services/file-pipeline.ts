@@ -4,6 +4,7 @@ import { CairnError } from '../errors/index.js';
 import type { SecretsMode } from '../policy/index.js';
 import { type Repository, type SealedBlobs, sealBlobs } from '../repo/index.js';
 import { FileHasher, type HashJob, type HashOutcome, type HashSettings } from './file-hashing.js';
+import { ArenaPool } from './file-reader.js';
 
 // Below this much to read, threads cost more to start than they save.
 const INLINE_BYTES = 8 * 1024 * 1024;
@@ -27,6 +28,7 @@ export class FilePipeline {
   private readonly waiting = new Map<number, Pending>();
   private nextBatch = 0;
   private readonly inline: FileHasher;
+  private readonly arenas = new ArenaPool(256 * 1024);
 
   constructor(
     private readonly repo: Repository,
@@ -46,8 +48,7 @@ export class FilePipeline {
     const batches = toBatches(jobs);
     if (total < INLINE_BYTES || this.threads < 2) {
       for (const batch of batches) {
-        const store = new Map<string, Uint8Array>();
-        const outcomes = batch.map((j) => this.inline.hash(j, store, secrets));
+        const { outcomes, store, arena } = this.inline.hashBatch(batch, secrets, this.arenas);
         const needed = this.claim([...store.keys()]);
         const { config, master } = this.repo;
         const sealed = sealBlobs(
@@ -56,6 +57,7 @@ export class FilePipeline {
           config.compression,
           config.segmentSize,
         );
+        this.arenas.give(arena);
         for (const seg of sealed) await this.repo.appendSealed(seg);
         for (const o of outcomes) done(o);
       }
@@ -65,13 +67,21 @@ export class FilePipeline {
     const limit = this.workers.length * IN_FLIGHT_PER_WORKER;
     const inFlight = new Set<Promise<void>>();
     let n = 0;
-    for (const batch of batches) {
-      while (inFlight.size >= limit) await Promise.race(inFlight);
-      const worker = this.workers[n++ % this.workers.length]!;
-      const p = this.runBatch(worker, batch, secrets, done).finally(() => inFlight.delete(p));
-      inFlight.add(p);
+    try {
+      for (const batch of batches) {
+        while (inFlight.size >= limit) await Promise.race(inFlight);
+        const worker = this.workers[n++ % this.workers.length]!;
+        const p = this.runBatch(worker, batch, secrets, done).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+      }
+      await Promise.all(inFlight);
+    } catch (err) {
+      // Batches still running would go on claiming blobs and appending segments after the caller has
+      // discarded the pending writes (a later run would then take the claimed blobs as stored):
+      // let them finish into the writes being discarded before reporting the failure.
+      await Promise.allSettled(inFlight);
+      throw err;
     }
-    await Promise.all(inFlight);
   }
 
   private async runBatch(

@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { SecretsMode } from '../policy/index.js';
 import { type CompressionParams, sealBlobs } from '../repo/index.js';
 import { FileHasher, type HashJob, type HashSettings } from './file-hashing.js';
+import { ArenaPool } from './file-reader.js';
 
 /**
  * A snapshot worker thread: reads and hashes batches of files, keeps their blobs, and seals the
@@ -17,7 +18,8 @@ interface Init extends HashSettings {
 const init = workerData as Init;
 const hasher = new FileHasher(init);
 const key = Buffer.from(init.encryptionKey);
-const held = new Map<number, Map<string, Uint8Array>>();
+const arenas = new ArenaPool();
+const held = new Map<number, { store: Map<string, Uint8Array>; arena: Buffer }>();
 
 type Message =
   | { op: 'hash'; batch: number; jobs: HashJob[]; secrets: SecretsMode }
@@ -26,14 +28,14 @@ type Message =
 parentPort?.on('message', (msg: Message) => {
   try {
     if (msg.op === 'hash') {
-      const store = new Map<string, Uint8Array>();
-      const outcomes = msg.jobs.map((j) => hasher.hash(j, store, msg.secrets));
-      held.set(msg.batch, store);
+      const { outcomes, store, arena } = hasher.hashBatch(msg.jobs, msg.secrets, arenas);
+      held.set(msg.batch, { store, arena });
       parentPort?.postMessage({ batch: msg.batch, outcomes, ids: [...store.keys()] });
       return;
     }
-    const store = held.get(msg.batch);
+    const batch = held.get(msg.batch);
     held.delete(msg.batch);
+    const store = batch?.store;
     const blobs = msg.ids.map((id) => [id, store?.get(id) ?? new Uint8Array()] as const);
     const segments = sealBlobs(blobs, key, init.compression, init.segmentSize).map((s) => ({
       ...s,
@@ -43,6 +45,8 @@ parentPort?.on('message', (msg: Message) => {
       { batch: msg.batch, segments },
       segments.map((s) => s.sealed.buffer as ArrayBuffer),
     );
+    // Sealed bytes are fresh buffers (compressed or encrypted copies): the arena can be reused.
+    if (batch) arenas.give(batch.arena);
   } catch (err) {
     parentPort?.postMessage({ batch: msg.batch, error: err instanceof Error ? err.message : String(err) });
   }
