@@ -26,7 +26,7 @@ export function newConfig(id: string): RepoConfig {
     chunker: DEFAULT_CHUNKER,
     compression: DEFAULT_COMPRESSION,
     segmentSize: 1024 * 1024,
-    packSize: 16 * 1024 * 1024,
+    packSize: 8 * 1024 * 1024,
   };
 }
 

@@ -12,6 +12,7 @@ const INLINE_BYTES = 8 * 1024 * 1024;
 const BATCH_BYTES = 2 * 1024 * 1024;
 const BATCH_FILES = 512;
 const IN_FLIGHT_PER_WORKER = 3;
+const BYTES_IN_FLIGHT = 48 * 1024 * 1024;
 
 interface Pending {
   resolve(value: unknown): void;
@@ -67,11 +68,20 @@ export class FilePipeline {
     const limit = this.workers.length * IN_FLIGHT_PER_WORKER;
     const inFlight = new Set<Promise<void>>();
     let n = 0;
+    let bytesInFlight = 0;
     try {
       for (const batch of batches) {
-        while (inFlight.size >= limit) await Promise.race(inFlight);
+        // Bounded by count and by bytes: a few 50 MB state files at once would multiply peak memory.
+        const size = batch.reduce((sum, j) => sum + j.size, 0);
+        while (inFlight.size >= limit || (inFlight.size > 0 && bytesInFlight + size > BYTES_IN_FLIGHT)) {
+          await Promise.race(inFlight);
+        }
+        bytesInFlight += size;
         const worker = this.workers[n++ % this.workers.length]!;
-        const p = this.runBatch(worker, batch, secrets, done).finally(() => inFlight.delete(p));
+        const p = this.runBatch(worker, batch, secrets, done).finally(() => {
+          inFlight.delete(p);
+          bytesInFlight -= size;
+        });
         inFlight.add(p);
       }
       await Promise.all(inFlight);
