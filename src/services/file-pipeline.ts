@@ -2,9 +2,10 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../errors/index.js';
 import type { SecretsMode } from '../policy/index.js';
-import { type Repository, type SealedBlobs, sealBlobs } from '../repo/index.js';
+import type { Repository, SealedBlobs } from '../repo/index.js';
 import { FileHasher, type HashJob, type HashOutcome, type HashSettings } from './file-hashing.js';
 import { ArenaPool } from './file-reader.js';
+import { sealNeeded } from './seal-needed.js';
 
 // Below this much to read, threads cost more to start than they save.
 const INLINE_BYTES = 8 * 1024 * 1024;
@@ -40,7 +41,14 @@ export class FilePipeline {
 
   private settings(): HashSettings {
     const { master, config } = this.repo;
-    return { macKey: new Uint8Array(master.mac), chunkerSeed: master.chunkerSeed, chunker: config.chunker };
+    return {
+      macKey: new Uint8Array(master.mac),
+      chunkerSeed: master.chunkerSeed,
+      chunker: config.chunker,
+      encryptionKey: new Uint8Array(master.encryption),
+      compression: config.compression,
+      segmentSize: config.segmentSize,
+    };
   }
 
   /** Processes jobs in order of the array given, calling back per file as outcomes arrive. */
@@ -49,18 +57,12 @@ export class FilePipeline {
     const batches = toBatches(jobs);
     if (total < INLINE_BYTES || this.threads < 2) {
       for (const batch of batches) {
-        const { outcomes, store, arena } = this.inline.hashBatch(batch, secrets, this.arenas);
-        const needed = this.claim([...store.keys()]);
-        const { config, master } = this.repo;
-        const sealed = sealBlobs(
-          needed.map((id) => [id, store.get(id)!] as const),
-          master.encryption,
-          config.compression,
-          config.segmentSize,
-        );
-        this.arenas.give(arena);
+        const hashed = this.inline.hashBatch(batch, secrets, this.arenas);
+        const needed = this.claim([...hashed.store.keys(), ...hashed.presealed.keys()]);
+        const sealed = sealNeeded(hashed, needed, this.settings());
+        this.arenas.give(hashed.arena);
         for (const seg of sealed) await this.repo.appendSealed(seg);
-        for (const o of outcomes) done(o);
+        for (const o of hashed.outcomes) done(o);
       }
       return;
     }
@@ -136,15 +138,9 @@ export class FilePipeline {
     if (this.workers.length > 0) return;
     const here = import.meta.url;
     const url = new URL(here.endsWith('.ts') ? './snapshot-worker.ts' : './snapshot-worker.js', here);
-    const { master, config } = this.repo;
     for (let i = 0; i < this.threads; i++) {
       const worker = new Worker(url, {
-        workerData: {
-          ...this.settings(),
-          encryptionKey: new Uint8Array(master.encryption),
-          compression: config.compression,
-          segmentSize: config.segmentSize,
-        },
+        workerData: this.settings(),
       });
       worker.on('message', (msg: { batch: number; error?: string }) => {
         const w = this.waiting.get(msg.batch);

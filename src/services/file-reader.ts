@@ -45,16 +45,23 @@ function readFully(fd: number, buf: Buffer): number {
 export class ArenaPool {
   private readonly free: Buffer[] = [];
 
-  constructor(private readonly minSize = 4 * 1024 * 1024) {}
+  constructor(
+    private readonly minSize = 4 * 1024 * 1024,
+    private readonly keep = 4,
+  ) {}
 
   take(size: number): Buffer {
-    const i = this.free.findIndex((b) => b.length >= size);
+    // The smallest free arena that fits (the list is sorted largest first).
+    const i = this.free.findLastIndex((b) => b.length >= size);
     if (i >= 0) return this.free.splice(i, 1)[0]!;
     return Buffer.allocUnsafeSlow(Math.max(size, this.minSize));
   }
 
   give(buf: Buffer): void {
-    // Keep a few ordinary arenas; a one-off giant (a 50 MB state file) goes back to the system.
-    if (buf.length <= 4 * this.minSize && this.free.length < 8) this.free.push(buf);
+    // Keep as many as can be in use at once, the largest first: a dropped 50 MB arena would only be
+    // freed whenever the thread next collects garbage, and arenas of big files add up until then.
+    this.free.push(buf);
+    this.free.sort((a, b) => b.length - a.length);
+    if (this.free.length > this.keep) this.free.length = this.keep;
   }
 }
