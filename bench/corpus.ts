@@ -42,7 +42,7 @@ const KINDS: Kind[] = [
   { path: 'config/application.properties', make: app.properties, p: 0.9, lang: ['java'] },
   { path: 'config/logback.xml', make: app.logback, p: 0.9, lang: ['java'], mark: '' },
   { path: 'config/settings.ini', make: app.ini, p: 0.8, lang: ['python', 'go'], mark: ';' },
-  { path: (svc) => `dashboards/${svc.name}.json`, make: app.dashboard, p: 0.35, mark: '' },
+  { path: (svc) => `dashboards/${svc.name}.json`, make: app.dashboard, p: 0.5, mark: '' },
   { path: 'ci/pipeline.yaml', make: app.pipeline, p: 0.8 },
   { path: 'terraform/main.tf', make: infra.tfMain, p: 0.8 },
   { path: 'terraform/variables.tf', make: infra.tfVariables, p: 0.8, shared: true },
@@ -146,7 +146,10 @@ function main(): void {
 
   const sizeRng = Rng.of(seed, 'state-sizes');
   states.forEach(([env, stack], i) => {
-    const target = Math.max(1 << 20, (5 * MB + (45 * MB * (i + sizeRng.next())) / STACKS.length) * Math.min(1, ratio));
+    const target = Math.max(
+      1 << 20,
+      (5 * MB + (45 * MB * (STACKS.length - 1 - i + sizeRng.next())) / STACKS.length) * Math.min(1, ratio),
+    );
     const path = join(out, env, '_platform', 'terraform', stack, 'terraform.tfstate');
     mkdirSync(dirname(path), { recursive: true });
     const account = envValues(seed, env, makeService(seed, 'platform-state')).account;

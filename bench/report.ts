@@ -101,7 +101,7 @@ function main(): void {
   });
   if (!a.steps || !a.corpus || !a.out) throw new Error('usage: report.ts --steps F --corpus DIR --out F');
   const steps = readSteps(a.steps);
-  const tools = [...steps.keys()].filter((t) => t !== 'floor' && t !== 'corpus');
+  const tools = [...steps.keys()].filter((t) => !['floor', 'corpus', 'machine'].includes(t));
   const generated = a.generated && existsSync(a.generated) ? JSON.parse(readFileSync(a.generated, 'utf8')) : null;
 
   const comparisons = METRICS.map((m) => {
@@ -146,8 +146,11 @@ function main(): void {
     `\nCorpus: ${c.files} files, ${(c.bytes / 1e6).toFixed(0)} MB after the 1 % change; ${results.machine.cpus} × ${results.machine.cpuModel}`,
   );
   console.log(
-    `Floors: metadata walk ${floor('walk')} s, read every byte ${floor('read-all')} s (best of 3, warm cache)\n`,
+    `Floors (best of 3, warm cache): metadata walk ${floor('walk')} s; read every byte ${floor('read-all')} s ` +
+      `(node, one 1 MiB buffer), ${floor('cat-all')} s (find | xargs cat)`,
   );
+  const load = (step: string) => steps.get('machine')?.get(step)?.value ?? '?';
+  console.log(`Load average (1 min, 2 cores shared): ${load('load-start')} at start, ${load('load-end')} at end\n`);
   const header = ['metric', ...tools, 'cairn ÷ ref', 'target', 'result'];
   const rows = comparisons.map((x) => {
     const m = METRICS.find((y) => y.label === x.metric)!;

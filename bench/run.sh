@@ -51,7 +51,7 @@ restored_root() {
   echo "$1"
 }
 
-# Tool adapters: tool_cmd TOOL ACTION [ARG] prints nothing, runs the tool. Repos and state live in $RUN/TOOL.
+# Each tool with its repository and its local state (cache, home) under $RUN/TOOL; exported for `bash -c`.
 cairn() { CAIRN_HOME=$RUN/cairn/home node "$ROOT/bin/cairn.js" --repo "$RUN/cairn/repo" "$@"; }
 restic_() { RESTIC_CACHE_DIR=$RUN/restic/cache restic -r "$RUN/restic/repo" "$@"; }
 borg_() { local t=$1; shift; BORG_BASE_DIR=$RUN/$t/base borg "$@"; }
@@ -66,8 +66,9 @@ run_step() { # TOOL STEP
     cairn:initial | cairn:unchanged | cairn:changed)
       measure cairn "$step" bash -c 'cairn --config "$RUN/cairn/cairn.yaml" snapshot --item corpus --json' &&
         node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).snapshots[0];
-          require("fs").writeFileSync(process.argv[2], s.id); console.error("cairn snapshot", s.status, s.id)' \
-          "$RUN/logs/cairn-$step.out" "$dir/snapshot-id" ;;
+          require("fs").writeFileSync(process.argv[2], s.id); console.log(s.status)' \
+          "$RUN/logs/cairn-$step.out" "$dir/snapshot-id" >"$dir/status" &&
+        record cairn "$step-status" '' '' ok "$(cat "$dir/status")" ;;
     cairn:restore-full) measure cairn "$step" bash -c 'cairn restore "$(cat "$RUN/cairn/snapshot-id")" --target "$RUN/cairn/$0" --json' "$step" ;;
     cairn:restore-one) measure cairn "$step" bash -c 'cairn restore "$(cat "$RUN/cairn/snapshot-id")" --target "$RUN/cairn/$0" --include "$1"' "$step" "$ONE" ;;
     restic:init) measure restic init bash -c 'restic_ init' ;;
@@ -126,10 +127,13 @@ fi
 
 # --- floors (also warm the page cache) --------------------------------------------------------------------
 say "floors"
-find "$CORPUS" -type f -print0 | xargs -0 cat >/dev/null
+# Other people share this machine: keep the load next to the numbers.
+record machine load-start "$(cut -d' ' -f1 /proc/loadavg)" '' ok ''
+node bench/read-all.mjs "$CORPUS" >/dev/null
 for _ in 1 2 3; do
   measure floor walk bash -c 'find "$CORPUS" -type f -printf "%s %T@\n" >/dev/null'
-  measure floor read-all bash -c 'find "$CORPUS" -type f -print0 | xargs -0 cat >/dev/null'
+  measure floor read-all node bench/read-all.mjs "$CORPUS"
+  measure floor cat-all bash -c 'find "$CORPUS" -type f -print0 | xargs -0 cat >/dev/null'
 done
 
 # --- snapshots, phase by phase so every tool sees the same corpus ----------------------------------------
@@ -178,6 +182,7 @@ for step in restore-full restore-one; do
 done
 
 # --- report ------------------------------------------------------------------------------------------------
+record machine load-end "$(cut -d' ' -f1 /proc/loadavg)" '' ok ''
 OUT=$WORK/results-$(date -u +%Y-%m-%dT%H-%M-%SZ).json
 node --import tsx bench/report.ts --steps "$STEPS" --corpus "$CORPUS" --generated "$PRISTINE.json" --one "$ONE" --out "$OUT"
 if [[ $KEEP != 1 ]]; then
