@@ -52,7 +52,7 @@ export async function saveTrees(repo: Repository, entries: readonly BuiltEntry[]
   const save = async (node: DirNode): Promise<string> => {
     const out: TreeEntry[] = [];
     for (const [name, child] of node.children) {
-      if (child.leaf) out.push({ name, ...child.leaf });
+      if (child.leaf) out.push({ ...child.leaf, name });
       else {
         const tree = await save(child);
         const meta = child.entry ?? { type: 'dir' as const, mode: 0o755, mtime: 0 };

@@ -167,7 +167,9 @@ class ItemSnapshot {
       } else {
         const p = previous.get(e.path);
         if (!e.content && p && unchanged(p, e) && (p.blobs ?? []).every((b) => repo.hasBlob(b))) {
-          built[index] = { path: e.path, entry: { ...fileMeta(e), sha256: p.sha256!, blobs: p.blobs! } };
+          // Same size, times, inode and mode: the parent's entry describes this file exactly, reuse it.
+          const entry = p.mode === e.mode ? p : { ...fileMeta(e), sha256: p.sha256!, blobs: p.blobs! };
+          built[index] = { path: e.path, entry };
           this.doneFiles++;
           this.doneBytes += e.size;
         } else {
