@@ -48,6 +48,16 @@ describe('cairn init', () => {
     assert.equal(jsonError(withPassword).code, 'CAIRN_E_WRONG_KEY');
   });
 
+  it('a refused init with --key-file F leaves no new F behind and does not ask to keep it', () => {
+    const f = fixture();
+    const keyFile = join(f.dir, 'stray.key');
+    const r = f.cli(['init', '--key-file', keyFile, '--json'], { env: NO_SECRET });
+    assertExit(r, 1);
+    assert.equal(jsonError(r).code, 'CAIRN_E_REPO_EXISTS');
+    assert.ok(!existsSync(keyFile), 'no key file for a repository that was not created');
+    assert.doesNotMatch(r.stderr, /created key file/);
+  });
+
   it('with --key-file F uses an existing F as it is', () => {
     const f = fixture({ init: false });
     const keyFile = f.write('my.key', `${Buffer.alloc(32, 7).toString('base64')}\n`);
@@ -65,11 +75,15 @@ describe('cairn init', () => {
     assertExit(f.cli(['snapshots'], { env: { ...NO_SECRET, CAIRN_PASSWORD: 'from a file' } }), 0);
   });
 
-  it('without any secret and no terminal exits 2 with CAIRN_E_NO_SECRET and creates nothing', () => {
+  it('without a usable secret (none and no terminal, a key file it cannot create) exits 2 and creates nothing', () => {
     const f = fixture({ init: false });
     const r = f.cli(['init', '--json'], { env: NO_SECRET });
     assertExit(r, 2);
     assert.equal(jsonError(r).code, 'CAIRN_E_NO_SECRET');
+    assert.ok(!existsSync(join(f.repo, 'config')));
+    const nowhere = f.cli(['init', '--key-file', join(f.dir, 'no-such-folder', 'k.key'), '--json'], { env: NO_SECRET });
+    assertExit(nowhere, 2);
+    assert.equal(jsonError(nowhere).code, 'CAIRN_E_NO_SECRET');
     assert.ok(!existsSync(join(f.repo, 'config')));
   });
 

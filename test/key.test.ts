@@ -97,12 +97,22 @@ describe('cairn key add', () => {
     assert.equal(listed.find((x) => x.current)?.id, k.id);
   });
 
-  it('without a new secret and no terminal exits 2 and adds nothing', () => {
+  it('without a usable new secret (none given, no terminal, a file that cannot be read) exits 2 and adds nothing', () => {
     const f = fixture();
     const r = f.cli(['key', 'add', '--json'], { env: { CAIRN_NEW_PASSWORD: undefined } });
     assertExit(r, 2);
     assert.equal(jsonError(r).code, 'CAIRN_E_USAGE');
     assert.match(r.stderr, /--new-password-file/);
+    for (const args of [
+      ['--new-password-file', join(f.dir, 'missing.txt')],
+      ['--new-key-file', join(f.dir, 'no-such-folder', 'k.key')],
+      ['--new-key-file', f.dir],
+    ]) {
+      const bad = f.cli(['key', 'add', '--json', ...args]);
+      assertExit(bad, 2);
+      assert.equal(jsonError(bad).code, 'CAIRN_E_USAGE', args.join(' '));
+      assert.match(jsonError(bad).message, new RegExp(`^${args[0]} `));
+    }
     assert.equal(countObjects(f, 'keys'), 1);
   });
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, rmSync, utimesSync } from 'node:fs';
-import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   assertExit,
   canDropPrivileges,
   cliAsNobody,
+  cliMany,
   countObjects,
   type Hit,
   type ItemResult,
@@ -37,12 +37,6 @@ const CREDS = [
   `api_token: \${API_TOKEN}`, // 10
   '',
 ].join('\n');
-
-function show(f: ReturnType<typeof fixture>, id: string, env: Record<string, string> = {}): Hit {
-  const r = f.cli(['show', id, '--json'], { env });
-  assertExit(r, 0);
-  return r.json<Hit>();
-}
 
 describe('cairn snapshot', () => {
   it('takes one snapshot per item and reports each in --json', () => {
@@ -113,116 +107,23 @@ describe('cairn snapshot', () => {
     assert.equal(changed.parent, forced.id);
     assert.equal(countObjects(f, 'snapshots'), 3);
   });
-
-  it('records the metadata it is given, and the OS user and host', () => {
-    const f = fixture();
-    const args = ['--trigger', 'pre-deploy', '--release', '2.4.1', '--commit', 'abc1234def567', '--change', 'CHG-1042'];
-    const s = snapOne(f, 'app-prod', [...args, '--deployment', 'D-77']);
-    const m = show(f, s.id!);
-    assert.equal(m.id, s.id);
-    assert.equal(m.item, 'app-prod');
-    assert.equal(m.environment, 'prod');
-    assert.equal(m.tier, '2');
-    assert.equal(m.trigger, 'pre-deploy');
-    assert.equal(m.release, '2.4.1');
-    assert.equal(m.commit, 'abc1234def567');
-    assert.equal(m.change, 'CHG-1042');
-    assert.equal(m.deployment, 'D-77');
-    assert.equal(m.pipeline, null);
-    assert.equal(m.actor, userInfo().username);
-    assert.equal(m.host, hostname());
-    assert.equal(m.status, 'complete');
-    assert.ok(Math.abs(Date.parse(m.time) - Date.now()) < 120_000, m.time);
-  });
-
-  it('takes missing metadata from GitHub Actions; a branch is no release; flags win', () => {
-    const f = fixture();
-    const gh = {
-      GITHUB_ACTIONS: 'true',
-      GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
-      GITHUB_ACTOR: 'octocat',
-      GITHUB_REF_TYPE: 'tag',
-      GITHUB_REF_NAME: 'v1.2.3',
-      GITHUB_SERVER_URL: 'https://github.com',
-      GITHUB_REPOSITORY: 'acme/payments',
-      GITHUB_RUN_ID: '4242',
-    };
-    const tagged = snapOne(f, 'app-prod', [], gh);
-    const m = show(f, tagged.id!);
-    assert.equal(m.release, '1.2.3');
-    assert.equal(m.commit, gh.GITHUB_SHA);
-    assert.match(m.actor, /(^|:)octocat$/);
-    assert.equal(m.pipeline, 'https://github.com/acme/payments/actions/runs/4242');
-    assert.equal(m.host, hostname());
-
-    const onBranch = snapOne(f, 'app-prod', ['--force'], { ...gh, GITHUB_REF_TYPE: 'branch', GITHUB_REF_NAME: 'main' });
-    const given = snapOne(f, 'app-prod', ['--force', '--release', '9.9.9', '--commit', 'feedface'], gh);
-    const byId = new Map(search(f).map((h) => [h.id, h]));
-    assert.equal(byId.get(onBranch.id!)?.release, null);
-    assert.equal(byId.get(onBranch.id!)?.commit, gh.GITHUB_SHA);
-    assert.equal(byId.get(given.id!)?.release, '9.9.9');
-    assert.equal(byId.get(given.id!)?.commit, 'feedface');
-    assert.match(byId.get(given.id!)!.actor, /octocat/);
-  });
-
-  it('takes missing metadata from GitLab CI', () => {
-    const f = fixture();
-    const s = snapOne(f, 'app-prod', [], {
-      GITLAB_CI: 'true',
-      CI_COMMIT_SHA: 'fedcba9876543210fedcba9876543210fedcba98',
-      GITLAB_USER_LOGIN: 'gitlab-dev',
-      CI_PIPELINE_URL: 'https://gitlab.example.com/acme/app/-/pipelines/77',
-      CI_COMMIT_TAG: 'v3.1.0',
-    });
-    const m = show(f, s.id!);
-    assert.equal(m.release, '3.1.0');
-    assert.equal(m.commit, 'fedcba9876543210fedcba9876543210fedcba98');
-    assert.match(m.actor, /(^|:)gitlab-dev$/);
-    assert.equal(m.pipeline, 'https://gitlab.example.com/acme/app/-/pipelines/77');
-  });
-
-  it('takes missing metadata from Jenkins', () => {
-    const f = fixture();
-    const s = snapOne(f, 'app-prod', [], {
-      JENKINS_URL: 'https://jenkins.example.com/',
-      GIT_COMMIT: '1111222233334444555566667777888899990000',
-      BUILD_URL: 'https://jenkins.example.com/job/app/12/',
-      BUILD_USER_ID: 'jenkins-alice',
-    });
-    const m = show(f, s.id!);
-    assert.equal(m.commit, '1111222233334444555566667777888899990000');
-    assert.match(m.actor, /(^|:)jenkins-alice$/);
-    assert.equal(m.pipeline, 'https://jenkins.example.com/job/app/12/');
-  });
-
-  it('a verification records its own metadata and leaves the snapshot as it was', () => {
-    const f = fixture();
-    const s = snapOne(f, 'app-prod', ['--release', '1.0.0']);
-    const v = snapOne(f, 'app-prod', ['--release', '1.0.1', '--change', 'CHG-9'], {
-      GITHUB_ACTIONS: 'true',
-      GITHUB_ACTOR: 'octocat',
-    });
-    assert.equal(v.status, 'unchanged');
-    const m = show(f, s.id!);
-    assert.equal(m.release, '1.0.0');
-    assert.equal(m.verifications.length, 1);
-    assert.equal(m.verifications[0]!.id, v.verification);
-    assert.equal(m.verifications[0]!.release, '1.0.1');
-    assert.equal(m.verifications[0]!.change, 'CHG-9');
-    assert.match((m.verifications[0] as unknown as { actor: string }).actor, /octocat/);
-  });
 });
 
 describe('cairn snapshot: exit codes', () => {
-  it('exits 2 on an unknown flag, a bad --trigger and an unknown --item, and writes nothing', () => {
+  it('exits 2 on an unknown flag, a bad --trigger and an unknown --item, and writes nothing', async () => {
     const f = fixture();
-    for (const args of [['--bogus'], ['--trigger', 'whenever'], ['--item', 'no-such-item']]) {
-      const r = f.cli(['snapshot', '--json', ...args]);
+    const cases = [['--bogus'], ['--trigger', 'whenever'], ['--item', 'no-such-item']];
+    const results = await cliMany(
+      f,
+      cases.map((args) => ['snapshot', '--json', ...args]),
+    );
+    results.forEach((r, i) => {
+      const args = cases[i]!;
       assertExit(r, 2);
       const e = jsonError(r);
       assert.equal(e.code, 'CAIRN_E_USAGE', args.join(' '));
       assert.match(`${e.message}\n${r.stderr}`, new RegExp(args[args.length - 1]!));
-    }
+    });
     assert.equal(countObjects(f, 'snapshots'), 0);
   });
 
@@ -286,15 +187,18 @@ describe('cairn snapshot: exit codes', () => {
     const secret = join(f.src, 'prod', 'nested', 'locked.yaml');
     f.write('src/prod/nested/locked.yaml', `token: \${TOKEN}\n`);
     chmodSync(secret, 0o000);
+    f.write('src/prod/private/values.yaml', 'a: 1\n');
+    chmodSync(join(f.src, 'prod', 'private'), 0o000);
 
     const r = cliAsNobody(f, ['snapshot', '--item', 'app-prod', '--json']);
     assertExit(r, 3);
     const [s] = r.json<{ snapshots: ItemResult[] }>().snapshots;
     assert.equal(s?.status, 'partial');
     assert.match(s.id!, HEX64);
-    assert.deepEqual(
-      s.unreadable.map((u) => u.path),
-      ['nested/locked.yaml'],
+    assert.deepEqual(s.unreadable.map((u) => u.path).sort(), ['nested/locked.yaml', 'private']);
+    assert.ok(
+      s.unreadable.every((u) => u.reason === 'EACCES'),
+      JSON.stringify(s.unreadable),
     );
     assert.equal(countObjects(f, 'snapshots'), 1, 'the snapshot was written');
 
@@ -305,11 +209,17 @@ describe('cairn snapshot: exit codes', () => {
     );
     const shown = cliAsNobody(f, ['show', s.id!, '--json']).json<Hit>();
     assert.equal(shown.status, 'partial');
-    assert.deepEqual(shown.unreadable, ['nested/locked.yaml']);
+    assert.deepEqual([...shown.unreadable].sort(), ['nested/locked.yaml', 'private']);
+    const shownHuman = cliAsNobody(f, ['show', s.id!]);
+    assert.match(shownHuman.stdout, /^status\s+partial$/m);
+    assert.match(shownHuman.stdout, /^unreadable\s+nested\/locked\.yaml$/m);
 
+    // Run again, for people: still partial (never "unchanged"), and the output names the files.
     const human = cliAsNobody(f, ['snapshot', '--item', 'app-prod']);
     assertExit(human, 3);
+    assert.match(human.stdout, /app-prod: partial /);
     assert.match(human.stdout, /unreadable: nested\/locked\.yaml/);
+    assert.match(human.stdout, /unreadable: private\b/);
   });
 });
 

@@ -51,15 +51,27 @@ export class Context {
     return resolve(this.opts.config ?? this.env.CAIRN_CONFIG ?? 'cairn.yaml');
   }
 
-  /** The secret that opens the repository: key file, password file, CAIRN_PASSWORD, or a prompt. */
+  /** --key-file or CAIRN_KEY_FILE, when given. */
+  get keyFile(): string | undefined {
+    return this.opts.keyFile ?? this.env.CAIRN_KEY_FILE;
+  }
+
+  /**
+   * The secret that opens the repository: key file, password file, CAIRN_PASSWORD, or a prompt.
+   * `creating` (init) writes a new random key file where --key-file names one that does not exist.
+   */
   async secret(opts: { creating?: boolean } = {}): Promise<Secret> {
-    const keyFile = this.opts.keyFile ?? this.env.CAIRN_KEY_FILE;
+    const keyFile = this.keyFile;
     if (keyFile) {
       if (opts.creating && !existsSync(keyFile)) {
-        writeFileSync(keyFile, newKeyFileContent(), { mode: 0o600, flag: 'wx' });
-        this.out.note(
-          `created key file ${keyFile}: keep a copy somewhere safe; without it the repository cannot be opened`,
-        );
+        try {
+          writeFileSync(keyFile, newKeyFileContent(), { mode: 0o600, flag: 'wx' });
+        } catch (err) {
+          throw new CairnError(
+            'CAIRN_E_NO_SECRET',
+            `--key-file ${keyFile} cannot be created (${errnoCode(err) ?? String(err)})`,
+          );
+        }
       }
       return keyFileSecret(readSecretFile(keyFile, '--key-file'));
     }

@@ -63,12 +63,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     return lastExitCode();
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
-        return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      // Help asked for is 0; help shown because no (known) subcommand was given is a usage error.
+      if (err.code === 'commander.help' && err.exitCode === 0) return 0;
       if (err.code === 'commander.executeSubCommandAsync') return ExitCode.failed;
       // commander has already told people on stderr; machines reading --json get the error document too.
       if (wantsJson) {
-        const message = err.message.replace(/^error: /, '');
+        const message =
+          err.code === 'commander.help' ? 'a subcommand is needed (see --help)' : err.message.replace(/^error: /, '');
         process.stdout.write(`${JSON.stringify({ error: { code: 'CAIRN_E_USAGE', message } }, null, 2)}\n`);
       }
       return ExitCode.usage;

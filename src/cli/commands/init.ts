@@ -1,3 +1,4 @@
+import { existsSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { initRepository } from '../../services/index.js';
 import { action } from '../run.js';
@@ -13,8 +14,22 @@ export function registerInit(program: Command): void {
     )
     .action(
       action(async (ctx) => {
+        const keyFile = ctx.keyFile;
+        const newKeyFile = keyFile !== undefined && !existsSync(keyFile);
         const secret = await ctx.secret({ creating: true });
-        const r = await initRepository({ repository: ctx.repository, secret });
+        let r: Awaited<ReturnType<typeof initRepository>>;
+        try {
+          r = await initRepository({ repository: ctx.repository, secret });
+        } catch (err) {
+          // A key file made for a repository that was not created opens nothing: leave nothing behind.
+          if (newKeyFile) rmSync(keyFile, { force: true });
+          throw err;
+        }
+        if (newKeyFile) {
+          ctx.out.note(
+            `created key file ${keyFile}: keep a copy somewhere safe; without it the repository cannot be opened`,
+          );
+        }
         ctx.out.result(
           { repository: r.location, id: r.id, key: r.keyId },
           () => `created repository ${r.id.slice(0, 12)} at ${r.location}`,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CairnError } from '../../errors/index.js';
+import { CairnError, errnoCode } from '../../errors/index.js';
 import { keyFileSecret, newKeyFileContent, type Secret } from '../../repo/index.js';
 import { addRepositoryKey, listRepositoryKeys, removeRepositoryKey } from '../../services/index.js';
 import type { Context } from '../context.js';
@@ -73,14 +73,18 @@ export function registerKey(program: Command): void {
 
 async function newSecret(ctx: Context, opts: AddOptions): Promise<Secret> {
   if (opts.newKeyFile) {
-    if (!existsSync(opts.newKeyFile)) {
-      writeFileSync(opts.newKeyFile, newKeyFileContent(), { mode: 0o600, flag: 'wx' });
-      ctx.out.note(`created key file ${opts.newKeyFile}`);
-    }
-    return keyFileSecret(readFileSync(opts.newKeyFile));
+    const path = opts.newKeyFile;
+    const created = fileOp('--new-key-file', path, () => {
+      if (existsSync(path)) return false;
+      writeFileSync(path, newKeyFileContent(), { mode: 0o600, flag: 'wx' });
+      return true;
+    });
+    if (created) ctx.out.note(`created key file ${path}`);
+    return keyFileSecret(fileOp('--new-key-file', path, () => readFileSync(path)));
   }
   if (opts.newPasswordFile) {
-    const value = readFileSync(opts.newPasswordFile, 'utf8').replace(/\r?\n$/, '');
+    const path = opts.newPasswordFile;
+    const value = fileOp('--new-password-file', path, () => readFileSync(path, 'utf8')).replace(/\r?\n$/, '');
     if (!value) throw new CairnError('CAIRN_E_USAGE', `${opts.newPasswordFile} is empty`);
     return { kind: 'password', value };
   }
@@ -95,4 +99,13 @@ async function newSecret(ctx: Context, opts: AddOptions): Promise<Secret> {
     'CAIRN_E_USAGE',
     'give the new key: --new-password-file FILE, --new-key-file FILE or CAIRN_NEW_PASSWORD',
   );
+}
+
+/** A file the user named for the new key: a missing or unreadable one is a usage error, not an internal one. */
+function fileOp<T>(flag: string, path: string, op: () => T): T {
+  try {
+    return op();
+  } catch (err) {
+    throw new CairnError('CAIRN_E_USAGE', `${flag} ${path} cannot be used (${errnoCode(err) ?? String(err)})`);
+  }
 }

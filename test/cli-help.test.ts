@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { Command } from 'commander';
+import { buildProgram } from '../src/cli/index.js';
+import { assertExit, cliMany, snapOne } from './e2e.js';
+import { type CliResult, fixture } from './helpers.js';
+
+interface Listed {
+  readonly path: readonly string[];
+  readonly command: Command;
+}
+
+/** Every command and subcommand the CLI defines (the program itself included), from its own definition. */
+function allCommands(): Listed[] {
+  const out: Listed[] = [];
+  const walk = (cmd: Command, path: readonly string[]) => {
+    out.push({ path, command: cmd });
+    for (const sub of cmd.commands) walk(sub, [...path, sub.name()]);
+  };
+  walk(buildProgram(), []);
+  return out;
+}
+
+const COMMANDS = allCommands();
+const LEAVES = COMMANDS.filter((c) => c.path.length > 0 && c.command.commands.length === 0);
+
+function assertErrorDocument(r: CliResult, what: string): { code: string; message: string } {
+  let doc: { error?: { code?: unknown; message?: unknown } };
+  try {
+    doc = JSON.parse(r.stdout);
+  } catch {
+    assert.fail(`${what}: stdout is not JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+  assert.ok(doc.error, `${what}: no error document:\n${r.stdout}`);
+  assert.equal(typeof doc.error.code, 'string', what);
+  assert.match(doc.error.code as string, /^CAIRN_E_[A-Z_]+$/, what);
+  assert.equal(typeof doc.error.message, 'string', what);
+  return doc.error as { code: string; message: string };
+}
+
+describe('--help', () => {
+  it('lists the commands the tests loop over', () => {
+    const names = COMMANDS.map((c) => c.path.join(' '));
+    for (const expected of [
+      'init',
+      'key add',
+      'key list',
+      'key remove',
+      'snapshot',
+      'snapshots',
+      'show',
+      'catalog rebuild',
+    ])
+      assert.ok(names.includes(expected), `${expected} in ${names.join(', ')}`);
+  });
+
+  it('every command and subcommand answers --help with exit 0 and names each of its options', async () => {
+    const f = fixture({ init: false });
+    const results = await cliMany(
+      f,
+      COMMANDS.map((c) => [...c.path, '--help']),
+    );
+    COMMANDS.forEach(({ path, command }, i) => {
+      const r = results[i]!;
+      const what = `cairn ${[...path, '--help'].join(' ')}`;
+      assert.equal(r.code, 0, `${what}: exit ${r.code}\n${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`^Usage: cairn${path.map((p) => ` ${p}`).join('')}\\b`, 'm'), what);
+      for (const option of command.options) {
+        const flag = option.long ?? option.short!;
+        assert.ok(r.stdout.includes(flag), `${what} does not mention ${flag}:\n${r.stdout}`);
+      }
+      for (const sub of command.commands) assert.ok(r.stdout.includes(sub.name()), `${what} lists ${sub.name()}`);
+      if (path.length === 0) {
+        for (const flag of ['--json', '--repo', '--password-file', '--key-file']) assert.ok(r.stdout.includes(flag));
+        assert.match(r.stdout, /Exit codes: 0 ok, 1 failed, 2 bad usage/);
+      }
+    });
+  });
+
+  it('a command group without a subcommand, or an unknown command, is a usage error (exit 2)', async () => {
+    const f = fixture({ init: false });
+    const groups = COMMANDS.filter((c) => c.path.length > 0 && c.command.commands.length > 0);
+    assert.ok(groups.length > 0);
+    const args = [...groups.map((g) => [...g.path, '--json']), ['no-such-command', '--json']];
+    const results = await cliMany(f, args);
+    results.forEach((r, i) => {
+      const what = `cairn ${args[i]!.join(' ')}`;
+      assert.equal(r.code, 2, `${what}: exit ${r.code}`);
+      assert.equal(assertErrorDocument(r, what).code, 'CAIRN_E_USAGE');
+    });
+  });
+});
+
+describe('--json', () => {
+  /**
+   * One invocation per leaf command. Each prints a single JSON document on stdout: its result, or
+   * `{error:{code,message}}` when it fails. Writers run one after another; readers run together.
+   */
+  it('every command prints one JSON document on stdout, its result or {error:{code,message}}', async () => {
+    const f = fixture();
+    const id = snapOne(f, 'app-prod').id!;
+    const pw = f.write('new-pw.txt', 'another passphrase\n');
+    const target = join(f.dir, 'restored');
+    const writers: Record<string, string[]> = {
+      snapshot: ['snapshot', '--item', 'app-dev'],
+      'key add': ['key', 'add', '--new-password-file', pw],
+      restore: ['restore', id, '--target', target],
+      'catalog rebuild': ['catalog', 'rebuild'],
+      forget: ['forget', id, '--dry-run'],
+      prune: ['prune', '--dry-run'],
+    };
+    const readers: Record<string, string[]> = {
+      init: ['init'], // the repository exists: an error document
+      'key list': ['key', 'list'],
+      'key remove': ['key', 'remove', 'ffffffffffff'], // no such key: an error document
+      snapshots: ['snapshots'],
+      show: ['show', id],
+      ls: ['ls', id],
+      diff: ['diff', id, id],
+      check: ['check'],
+      'policy check': ['policy', 'check'],
+      'policy schema': ['policy', 'schema'],
+    };
+    const cases = { ...writers, ...readers };
+    const leaves = LEAVES.map((l) => l.path.join(' '));
+    assert.deepEqual(Object.keys(cases).sort(), [...leaves].sort(), 'a --json case for every command');
+
+    const results = new Map<string, CliResult>();
+    for (const [name, args] of Object.entries(writers)) results.set(name, f.cli([...args, '--json']));
+    const names = Object.keys(readers);
+    const read = await cliMany(
+      f,
+      names.map((n) => [...readers[n]!, '--json']),
+    );
+    names.forEach((n, i) => {
+      results.set(n, read[i]!);
+    });
+
+    for (const [name, r] of results) {
+      const what = `cairn ${name} --json`;
+      assert.doesNotThrow(() => JSON.parse(r.stdout), `${what}: stdout is not one JSON document:\n${r.stdout}`);
+      if (r.code !== 0) assertErrorDocument(r, what);
+    }
+    assert.equal(assertErrorDocument(results.get('init')!, 'init').code, 'CAIRN_E_REPO_EXISTS');
+    assert.equal(assertErrorDocument(results.get('key remove')!, 'key remove').code, 'CAIRN_E_NOT_FOUND');
+    for (const name of Object.keys(cases).filter((n) => n !== 'init' && n !== 'key remove')) {
+      assertExit(results.get(name)!, 0);
+    }
+  });
+
+  it('usage errors print {error:{code:"CAIRN_E_USAGE",…}} and exit 2', async () => {
+    const f = fixture();
+    const args = [
+      ['snapshot', '--no-such-flag', '--json'],
+      ['snapshots', '--trigger', 'whenever', '--json'],
+      ['restore', '--json'], // --target missing
+      ['show', '--json'], // id missing
+      ['forget', '--json'], // neither ids nor --apply-policy
+    ];
+    const results = await cliMany(f, args);
+    results.forEach((r, i) => {
+      const what = `cairn ${args[i]!.join(' ')}`;
+      assert.equal(r.code, 2, `${what}: exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+      assert.equal(assertErrorDocument(r, what).code, 'CAIRN_E_USAGE', what);
+    });
+  });
+});
