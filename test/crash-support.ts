@@ -9,9 +9,12 @@ import { spawn } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Repository, type SnapshotObject } from '../src/repo/index.js';
+import { newConfig, writeConfig } from '../src/repo/config.js';
+import { newMasterKey, randomId } from '../src/repo/crypto.js';
+import { Repository, type Secret, type SnapshotObject } from '../src/repo/index.js';
+import { addKey } from '../src/repo/keys.js';
 import { flattenTree } from '../src/services/tree-walk.js';
-import { LocalStorage } from '../src/storage/index.js';
+import { LocalStorage, type Storage } from '../src/storage/index.js';
 import { BIN, ROOT } from './helpers.js';
 
 // ---- seeded randomness ---------------------------------------------------------------------------
@@ -197,6 +200,16 @@ export function treeSize(dir: string): number {
   let n = 0;
   for (const p of listFiles(dir)) n += statSync(join(dir, p)).size;
   return n;
+}
+
+/**
+ * A repository as `cairn init` makes it, but with 256 KiB packs of 64 KiB segments: a run of a few
+ * MiB writes many packs, so a fault can land between packs.
+ */
+export async function initSmallPackRepository(storage: Storage, secret: Secret): Promise<void> {
+  const master = newMasterKey();
+  await addKey(storage, master, secret);
+  await writeConfig(storage, master, { ...newConfig(randomId()), segmentSize: 64 * 1024, packSize: 256 * 1024 });
 }
 
 // ---- running cairn -----------------------------------------------------------------------------

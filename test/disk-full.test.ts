@@ -5,14 +5,12 @@
  * `checkRepository(readData)` passes. Replay a failure with CAIRN_TEST_SEED.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isCairnError } from '../src/errors/index.js';
 import { type Policy, parsePolicy } from '../src/policy/index.js';
-import { newConfig, writeConfig } from '../src/repo/config.js';
-import { newMasterKey, randomId } from '../src/repo/crypto.js';
-import { addKey } from '../src/repo/keys.js';
 import {
   checkRepository,
   type ItemResult,
@@ -23,8 +21,8 @@ import {
   takeSnapshots,
 } from '../src/services/index.js';
 import { FaultStorage, LocalStorage, MemStorage, type Storage } from '../src/storage/index.js';
-import { Corpus, type CorpusState, rng, testSeed } from './crash-support.js';
-import { scratch } from './helpers.js';
+import { Corpus, type CorpusState, initSmallPackRepository, rng, testSeed } from './crash-support.js';
+import { ROOT, scratch } from './helpers.js';
 
 const secret = { kind: 'password', value: 'disk full passphrase' } as const;
 const MiB = 1024 * 1024;
@@ -56,21 +54,12 @@ interface Bench {
   readonly taken: Map<string, { item: string; state: CorpusState }>;
 }
 
-/**
- * A repository like `cairn init` makes, but with 256 KiB packs of 64 KiB segments: a run of a few
- * MiB writes many packs, so a fault lands between packs, and every file stays under the size at
- * which the snapshot pipeline moves to worker threads (which cannot load .ts files under tsx).
- */
-async function initSmallPacks(storage: Storage): Promise<void> {
-  const master = newMasterKey();
-  await addKey(storage, master, secret);
-  await writeConfig(storage, master, { ...newConfig(randomId()), segmentSize: 64 * 1024, packSize: 256 * 1024 });
-}
-
 async function bench(inner: (dir: string) => Storage, items: Record<string, { small: number; bigSize: number }>) {
   const dir = scratch('cairn-disk-full-');
   const fault = new FaultStorage(inner(dir));
-  await initSmallPacks(fault);
+  // Small packs: a fault lands between packs. Files stay under the size at which the snapshot
+  // pipeline moves to worker threads, which cannot load .ts files under tsx (see the last test).
+  await initSmallPackRepository(fault, secret);
   const corpora = new Map<string, Corpus>();
   for (const [name, o] of Object.entries(items)) {
     const c = new Corpus(join(dir, name), { smallFiles: o.small, bigFiles: 2, bigSize: o.bigSize, salt: name });
@@ -192,7 +181,8 @@ describe('disk full during a snapshot', () => {
     let lastAdded = first!.addedBytes;
     // Random budgets across the bytes a run writes, plus the edges: nothing at all, and all but the
     // snapshot object (a few hundred bytes).
-    const budgets = [0, ...Array.from({ length: 6 }, () => Math.floor(r.next() * 1.2 * lastAdded)), lastAdded + 64];
+    const budgets = [0, ...Array.from({ length: 4 }, () => Math.floor(r.next() * 1.2 * lastAdded)), lastAdded + 64];
+    let failures = 0;
     for (const [i, budget] of budgets.entries()) {
       const what = `seed ${seed} budget #${i} (${budget} bytes of ~${lastAdded})`;
       cfg.mutate(r, { fraction: 0.3, big: r.chance(0.5) ? true : 'replace' });
@@ -206,6 +196,7 @@ describe('disk full during a snapshot', () => {
         assert.ok(res.addedBytes <= budget, `${what}: created with ${res.addedBytes} bytes added`);
       } else {
         assertDiskFull(res, what);
+        failures++;
         assert.deepEqual(await objectKeys(b.fault, 'snapshots/'), snapshotsBefore, `${what}: snapshot object written`);
         assert.deepEqual(await catalogIds(b.session), catalogBefore, `${what}: the catalog changed`);
         await assertCheck(b, what);
@@ -216,6 +207,7 @@ describe('disk full during a snapshot', () => {
       lastAdded = Math.max(lastAdded, next!.addedBytes);
       await assertCheck(b, `${what}, next run`);
     }
+    assert.ok(failures >= 2, `seed ${seed}: only ${failures} of ${budgets.length} budgets filled the disk`);
     await assertAllRestore(b, `seed ${seed}`);
 
     // Each object of the write order failing in turn: packs, the index, the snapshot object.
@@ -271,5 +263,61 @@ describe('disk full during a snapshot', () => {
     assert.equal(res?.status, 'created');
     await assertCheck(b, 'after the lock failed', { noWarnings: true });
     assert.ok(!existsSync(join(b.dir, 'repo')), 'MemStorage wrote to disk');
+  });
+
+  it('with worker threads: a full disk mid-run leaves nothing behind for the next run of the same session', async () => {
+    // Worker threads cannot load .ts under tsx: bundle the scenario (test/disk-full-threads.ts) with
+    // its workers as scripts/build.mjs does, inside the project so native modules resolve, and run it.
+    const { build } = await import('esbuild');
+    const cache = join(ROOT, 'node_modules', '.cache');
+    mkdirSync(cache, { recursive: true });
+    const out = mkdtempSync(join(cache, 'cairn-disk-full-'));
+    const work = scratch('cairn-disk-full-threads-');
+    try {
+      await build({
+        entryPoints: {
+          harness: join(ROOT, 'test', 'disk-full-threads.ts'),
+          'snapshot-worker': join(ROOT, 'src', 'services', 'snapshot-worker.ts'),
+          'seal-worker': join(ROOT, 'src', 'repo', 'seal-worker.ts'),
+        },
+        outdir: out,
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        external: ['better-sqlite3', 'zstd-napi', 'pg', 'pg-native', 'esbuild'],
+        banner: {
+          js: "import { createRequire as __cairnRequire } from 'node:module'; const require = __cairnRequire(import.meta.url);",
+        },
+        logLevel: 'error',
+      });
+      const res = spawnSync(process.execPath, [join(out, 'harness.js'), work, '3', String(seed)], {
+        encoding: 'utf8',
+        timeout: 240_000,
+      });
+      assert.equal(res.status, 0, `harness failed (seed ${seed}):\n${res.stdout}\n${res.stderr}`);
+      const lines = res.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.deepEqual(lines[0], { first: 'created' });
+      let failures = 0;
+      for (const line of lines.slice(1)) {
+        const what = `seed ${seed} round ${line.round}: ${JSON.stringify(line)}`;
+        const failed = line.failed as { status: string; code?: string; snapshotWritten: boolean };
+        if (failed.status === 'failed') {
+          failures++;
+          assert.equal(failed.code, 'CAIRN_E_STORAGE', what);
+        }
+        assert.equal(failed.snapshotWritten, failed.status !== 'failed', what);
+        assert.equal((line.next as { status: string }).status, 'created', what);
+        assert.deepEqual(line.errors, [], what);
+        assert.equal(line.restored, 'identical', what);
+      }
+      assert.ok(failures > 0, `seed ${seed}: no run hit the full disk`);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

@@ -215,11 +215,14 @@ describe('repository locks', () => {
   it(
     'a live holder makes the other command fail with CAIRN_E_REPO_LOCKED naming it (exit 1)',
     guard(async () => {
+      // forget takes its lock only when it has something to remove: name a snapshot.
+      const listed = await run(['snapshots', '--json']);
+      const oldest = (JSON.parse(listed.stdout) as { snapshots: Array<{ id: string }> }).snapshots.at(-1)!.id;
       const held = await Repository.open(new LocalStorage(repo), secret);
       try {
         // Exclusive (a prune in this process): snapshot, prune and forget are all refused.
         const lock = await held.lock(true, 'prune');
-        for (const args of [snapshotArgs(), ['prune'], ['forget', '--apply-policy']]) {
+        for (const args of [snapshotArgs(), ['prune'], ['forget', oldest]]) {
           const res = await run(args);
           const holder = assertLocked(res, `${args[0]} against an exclusive lock`);
           assert.deepEqual(
@@ -235,7 +238,7 @@ describe('repository locks', () => {
         const shared = await held.lock(false, 'snapshot');
         const snap = await run(snapshotArgs());
         assert.equal(snap.code, 0, `two snapshots at once\n${describeRun(snap)}`);
-        for (const args of [['prune'], ['forget', '--apply-policy']]) {
+        for (const args of [['prune'], ['forget', oldest]]) {
           const holder = assertLocked(await run(args), `${args[0]} against a shared lock`);
           assert.equal(holder.operation, 'snapshot');
           assert.equal(holder.pid, process.pid);
@@ -298,7 +301,7 @@ describe('repository locks', () => {
         // Garbage for prune: forgetting by policy drops the oldest snapshots beyond the last 3.
         const forget = await run(['forget', '--apply-policy', '-q']);
         assert.equal(forget.code, 0, describeRun(forget));
-        const stagger = r.int(-600, 600);
+        const stagger = r.int(-800, 1800);
         const what = `seed ${seed} round ${round} (prune starts ${stagger} ms after snapshot)`;
         const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
         const [snap, prune] = await Promise.all([

@@ -258,7 +258,7 @@ describe('forget, prune and WORM retention', () => {
     await restoreAll('after forget and prune');
   });
 
-  it('prune keeps retained packs no snapshot uses, and says until when (in process)', async () => {
+  it('retained objects are not deleted: prune keeps retained packs no snapshot uses, saying until when (in process)', async () => {
     // A WORM snapshot whose snapshot object could not be written leaves retained packs behind.
     const work = scratch('cairn-retention-orphan-');
     try {
