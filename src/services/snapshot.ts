@@ -8,6 +8,7 @@ import { snapshotRecord, verificationRecord } from './catalog-sync.js';
 import type { HashJob } from './file-hashing.js';
 import { FilePipeline } from './file-pipeline.js';
 import { noProgress, type ProgressSink } from './progress.js';
+import { protectPacks } from './protect-packs.js';
 import { type RunOptions, runMetadata } from './run-metadata.js';
 import type { Session } from './session.js';
 import { type BuiltEntry, contentHash, saveTrees } from './snapshot-tree.js';
@@ -218,6 +219,7 @@ class ItemSnapshot {
       !this.request.force
     ) {
       repo.discardPending();
+      if (this.retain) await protectPacks(repo, parent.tree, this.fileBlobs(), this.retain);
       const verification = await repo.saveVerification({ version: 1, meta, snapshot: parent.id }, retainIso);
       await this.session.catalog.putVerification(
         verificationRecord(verification, { version: 1, meta, snapshot: parent.id }),
@@ -236,6 +238,7 @@ class ItemSnapshot {
     }
     const tree = await saveTrees(repo, this.built);
     const { storedBytes } = await repo.flush();
+    if (this.retain) await protectPacks(repo, tree, this.fileBlobs(), this.retain);
     const status = this.unreadable.length > 0 ? 'partial' : 'complete';
     const object: SnapshotObject = {
       version: 1,
@@ -263,6 +266,10 @@ class ItemSnapshot {
       retainUntil: retainIso,
       durationMs: Date.now() - started,
     };
+  }
+
+  private *fileBlobs(): Iterable<string> {
+    for (const b of this.built) yield* b.entry.blobs ?? [];
   }
 
   private collect(): SourceEntry[] {
