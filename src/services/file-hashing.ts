@@ -56,7 +56,7 @@ export interface HashedBatch {
 // Files over this size are not configuration: listed as unreadable, never read into memory.
 export const MAX_FILE_BYTES = 1024 * 1024 * 1024;
 // Large files are read in windows of this size: memory per file stays flat whatever its size.
-const WINDOW = 8 * 1024 * 1024;
+const WINDOW = 4 * 1024 * 1024;
 
 export class FileHasher {
   private readonly chunker: Chunker;

@@ -47,7 +47,7 @@ export class ArenaPool {
 
   constructor(
     private readonly minSize = 4 * 1024 * 1024,
-    private readonly keep = 4,
+    private readonly keep = 2,
   ) {}
 
   take(size: number): Buffer {
