@@ -12,8 +12,8 @@ const INLINE_BYTES = 8 * 1024 * 1024;
 // A batch: similar small files together (they compress together), or one large file.
 const BATCH_BYTES = 2 * 1024 * 1024;
 const BATCH_FILES = 512;
-const IN_FLIGHT_PER_WORKER = 2;
-const BYTES_IN_FLIGHT = 16 * 1024 * 1024;
+const IN_FLIGHT_PER_WORKER = 3;
+const BYTES_IN_FLIGHT = 32 * 1024 * 1024;
 
 interface Pending {
   resolve(value: unknown): void;
