@@ -29,7 +29,7 @@ import {
   describeRun,
   RepoInspector,
   rng,
-  testSeed,
+  scene,
   treeSize,
   type VerifiedSnapshot,
   writeKillHook,
@@ -58,16 +58,7 @@ items:
 `;
 
 describe('prune killed with SIGKILL at random points', () => {
-  const seed = testSeed('crash-prune');
-  const r = rng(seed);
-  const dir = scratch('cairn-crash-prune-');
-  const repo = join(dir, 'repo');
-  const env = {
-    CAIRN_PASSWORD: PASSWORD,
-    CAIRN_REPOSITORY: repo,
-    CAIRN_HOME: join(dir, 'home'),
-    CAIRN_CONFIG: join(dir, 'cairn.yaml'),
-  };
+  const { seed, r, dir, repo, env } = scene('crash-prune', PASSWORD);
   const corpus = new Corpus(join(dir, 'src'), { smallFiles: 2000, bigFiles: 2, bigSize: 1536 << 10, salt: `p${seed}` });
   const inspector = new RepoInspector(repo, PASSWORD, corpus);
   const hook = writeKillHook(dir);

@@ -17,10 +17,8 @@ import {
   cairn,
   describeRun,
   RepoInspector,
-  rng,
-  testSeed,
+  scene,
 } from './crash-support.js';
-import { scratch } from './helpers.js';
 
 const KILLS = Number(process.env.CAIRN_CRASH_RUNS ?? 20);
 const PASSWORD = 'crash test passphrase';
@@ -42,16 +40,7 @@ items:
 `;
 
 describe('snapshot killed with SIGKILL at random points', () => {
-  const seed = testSeed('crash-snapshot');
-  const r = rng(seed);
-  const dir = scratch('cairn-crash-snapshot-');
-  const repo = join(dir, 'repo');
-  const env = {
-    CAIRN_PASSWORD: PASSWORD,
-    CAIRN_REPOSITORY: repo,
-    CAIRN_HOME: join(dir, 'home'),
-    CAIRN_CONFIG: join(dir, 'cairn.yaml'),
-  };
+  const { seed, r, dir, repo, env } = scene('crash-snapshot', PASSWORD);
   const corpus = new Corpus(join(dir, 'src'), { smallFiles: 2000, bigFiles: 2, bigSize: 2 << 20, salt: `s${seed}` });
   /** release -> the source state while that snapshot ran (set before the process starts). */
   const states = new Map<string, CorpusState>();

@@ -15,7 +15,7 @@ import { Repository, type Secret, type SnapshotObject } from '../src/repo/index.
 import { addKey } from '../src/repo/keys.js';
 import { flattenTree } from '../src/services/tree-walk.js';
 import { LocalStorage, type Storage } from '../src/storage/index.js';
-import { BIN, ROOT } from './helpers.js';
+import { BIN, ROOT, scratch } from './helpers.js';
 
 // ---- seeded randomness ---------------------------------------------------------------------------
 
@@ -54,6 +54,20 @@ export function rng(seed: number): Rng {
     chance: (p) => next() < p,
     pick: (items) => items[Math.floor(next() * items.length)]!,
   };
+}
+
+/** A seeded scene for one test file: its seed and generator, a scratch folder, and the CLI environment. */
+export function scene(name: string, password: string) {
+  const seed = testSeed(name);
+  const dir = scratch(`cairn-${name}-`);
+  const repo = join(dir, 'repo');
+  const env = {
+    CAIRN_PASSWORD: password,
+    CAIRN_REPOSITORY: repo,
+    CAIRN_HOME: join(dir, 'home'),
+    CAIRN_CONFIG: join(dir, 'cairn.yaml'),
+  };
+  return { seed, r: rng(seed), dir, repo, env };
 }
 
 // ---- corpus ------------------------------------------------------------------------------------

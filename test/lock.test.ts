@@ -22,10 +22,8 @@ import {
   describeRun,
   RepoInspector,
   type RunResult,
-  rng,
-  testSeed,
+  scene,
 } from './crash-support.js';
-import { scratch } from './helpers.js';
 
 const PASSWORD = 'lock test passphrase';
 const secret = { kind: 'password', value: PASSWORD } as const;
@@ -79,16 +77,7 @@ function assertLocked(r: RunResult, what: string): { operation: string; pid: num
 }
 
 describe('repository locks', () => {
-  const seed = testSeed('lock');
-  const r = rng(seed);
-  const dir = scratch('cairn-lock-');
-  const repo = join(dir, 'repo');
-  const env = {
-    CAIRN_PASSWORD: PASSWORD,
-    CAIRN_REPOSITORY: repo,
-    CAIRN_HOME: join(dir, 'home'),
-    CAIRN_CONFIG: join(dir, 'cairn.yaml'),
-  };
+  const { seed, r, dir, repo, env } = scene('lock', PASSWORD);
   const corpus = new Corpus(join(dir, 'src'), { smallFiles: 2000, bigFiles: 2, bigSize: 3 << 20, salt: `l${seed}` });
   const inspector = new RepoInspector(repo, PASSWORD, corpus);
   const states = new Map<string, CorpusState>();

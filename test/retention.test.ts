@@ -20,8 +20,7 @@ import {
   type CorpusState,
   cairn,
   describeRun,
-  rng,
-  testSeed,
+  scene,
   treeSize,
 } from './crash-support.js';
 import { scratch } from './helpers.js';
@@ -85,16 +84,7 @@ interface Hit {
 }
 
 describe('forget, prune and WORM retention', () => {
-  const seed = testSeed('retention');
-  const r = rng(seed);
-  const dir = scratch('cairn-retention-');
-  const repo = join(dir, 'repo');
-  const env = {
-    CAIRN_PASSWORD: PASSWORD,
-    CAIRN_REPOSITORY: repo,
-    CAIRN_HOME: join(dir, 'home'),
-    CAIRN_CONFIG: join(dir, 'cairn.yaml'),
-  };
+  const { seed, r, dir, repo, env } = scene('retention', PASSWORD);
   const corpora = new Map(
     ['ledger', 'audit', 'web'].map((item) => [
       item,
