@@ -3,8 +3,9 @@ import { Worker } from 'node:worker_threads';
 import type { CompressionParams } from './compress.js';
 import { type SealedSegment, sealSegment } from './segment-sealer.js';
 
-// Below this much data a thread costs more to start than it saves.
-const INLINE_BYTES = 4 * 1024 * 1024;
+// Below this much data a thread costs more to start (and to keep: a V8 isolate each) than it saves;
+// snapshot data goes through the snapshot workers, so this pool sees trees and prune's repacking.
+const INLINE_BYTES = 64 * 1024 * 1024;
 
 /**
  * Seals segments inline at first, then on worker threads once a snapshot proves large enough to
