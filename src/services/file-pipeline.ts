@@ -1,8 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { CairnError } from '../errors/index.js';
 import type { SecretsMode } from '../policy/index.js';
-import type { Repository, SealedBlobs } from '../repo/index.js';
+import { type Repository, type SealedBlobs, ThreadPool } from '../repo/index.js';
 import { FileHasher, type HashJob, type HashOutcome, type HashSettings } from './file-hashing.js';
 import { ArenaPool } from './file-reader.js';
 import { sealNeeded } from './seal-needed.js';
@@ -15,19 +14,13 @@ const BATCH_FILES = 512;
 const IN_FLIGHT_PER_WORKER = 3;
 const BYTES_IN_FLIGHT = 32 * 1024 * 1024;
 
-interface Pending {
-  resolve(value: unknown): void;
-  reject(err: unknown): void;
-}
-
 /**
  * Reads, hashes and seals the files a snapshot must read, on one worker thread per core (inline
  * for small snapshots). The main thread keeps what needs one place: deciding which blobs the
  * repository lacks, and assembling sealed segments into packs.
  */
 export class FilePipeline {
-  private workers: Worker[] = [];
-  private readonly waiting = new Map<number, Pending>();
+  private pool: ThreadPool | undefined;
   private nextBatch = 0;
   private readonly inline: FileHasher;
   private readonly arenas = new ArenaPool(256 * 1024);
@@ -66,8 +59,9 @@ export class FilePipeline {
       }
       return;
     }
-    this.start();
-    const limit = this.workers.length * IN_FLIGHT_PER_WORKER;
+    this.pool ??= new ThreadPool('snapshot-worker', import.meta.url, this.settings(), this.threads);
+    const pool = this.pool;
+    const limit = pool.size * IN_FLIGHT_PER_WORKER;
     const inFlight = new Set<Promise<void>>();
     let n = 0;
     let bytesInFlight = 0;
@@ -79,8 +73,7 @@ export class FilePipeline {
           await Promise.race(inFlight);
         }
         bytesInFlight += size;
-        const worker = this.workers[n++ % this.workers.length]!;
-        const p = this.runBatch(worker, batch, secrets, done).finally(() => {
+        const p = this.runBatch(pool, n++, batch, secrets, done).finally(() => {
           inFlight.delete(p);
           bytesInFlight -= size;
         });
@@ -97,20 +90,30 @@ export class FilePipeline {
   }
 
   private async runBatch(
-    worker: Worker,
+    pool: ThreadPool,
+    thread: number,
     jobs: HashJob[],
     secrets: SecretsMode,
     done: (o: HashOutcome) => void,
   ): Promise<void> {
     const batch = this.nextBatch++;
-    const hashed = (await this.ask(worker, { op: 'hash', batch, jobs, secrets }, batch)) as {
-      outcomes: HashOutcome[];
-      ids: string[];
+    const ask = async <T>(body: unknown): Promise<T> => {
+      try {
+        return await pool.call<T>(thread, body);
+      } catch (err) {
+        throw new CairnError(
+          'CAIRN_E_SOURCE',
+          `reading files failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
     };
+    const hashed = await ask<{ outcomes: HashOutcome[]; ids: string[] }>({ op: 'hash', batch, jobs, secrets });
     const needed = this.claim(hashed.ids);
-    const stored = (await this.ask(worker, { op: 'store', batch, ids: needed }, batch)) as {
-      segments: Array<Omit<SealedBlobs, 'sealed'> & { sealed: Uint8Array }>;
-    };
+    const stored = await ask<{ segments: Array<Omit<SealedBlobs, 'sealed'> & { sealed: Uint8Array }> }>({
+      op: 'store',
+      batch,
+      ids: needed,
+    });
     for (const s of stored.segments) {
       await this.repo.appendSealed({
         ...s,
@@ -127,39 +130,9 @@ export class FilePipeline {
     return needed;
   }
 
-  private ask(worker: Worker, msg: unknown, batch: number): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      this.waiting.set(batch, { resolve, reject });
-      worker.postMessage(msg);
-    });
-  }
-
-  private start(): void {
-    if (this.workers.length > 0) return;
-    const here = import.meta.url;
-    const url = new URL(here.endsWith('.ts') ? './snapshot-worker.ts' : './snapshot-worker.js', here);
-    for (let i = 0; i < this.threads; i++) {
-      const worker = new Worker(url, {
-        workerData: this.settings(),
-      });
-      worker.on('message', (msg: { batch: number; error?: string }) => {
-        const w = this.waiting.get(msg.batch);
-        this.waiting.delete(msg.batch);
-        if (msg.error) w?.reject(new CairnError('CAIRN_E_SOURCE', `reading files failed: ${msg.error}`));
-        else w?.resolve(msg);
-      });
-      worker.on('error', (err) => {
-        for (const w of this.waiting.values()) w.reject(err);
-        this.waiting.clear();
-      });
-      this.workers.push(worker);
-    }
-  }
-
   async close(): Promise<void> {
-    const workers = this.workers;
-    this.workers = [];
-    await Promise.all(workers.map((w) => w.terminate()));
+    await this.pool?.close();
+    this.pool = undefined;
   }
 }
 

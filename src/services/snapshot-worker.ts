@@ -1,5 +1,6 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import type { SecretsMode } from '../policy/index.js';
+import { serveCalls, transferable } from '../repo/index.js';
 import type { HashedBatch, HashJob, HashSettings } from './file-hashing.js';
 import { FileHasher } from './file-hashing.js';
 import { ArenaPool } from './file-reader.js';
@@ -19,32 +20,17 @@ type Message =
   | { op: 'hash'; batch: number; jobs: HashJob[]; secrets: SecretsMode }
   | { op: 'store'; batch: number; ids: string[] };
 
-parentPort?.on('message', (msg: Message) => {
-  try {
-    if (msg.op === 'hash') {
-      const hashed = hasher.hashBatch(msg.jobs, msg.secrets, arenas);
-      held.set(msg.batch, hashed);
-      const ids = [...hashed.store.keys(), ...hashed.presealed.keys()];
-      parentPort?.postMessage({ batch: msg.batch, outcomes: hashed.outcomes, ids });
-      return;
-    }
-    const batch = held.get(msg.batch);
-    held.delete(msg.batch);
-    if (!batch) throw new Error(`no batch ${msg.batch}`);
-    const segments = sealNeeded(batch, msg.ids, settings).map((s) => ({ ...s, sealed: owned(s.sealed) }));
-    parentPort?.postMessage(
-      { batch: msg.batch, segments },
-      segments.map((s) => s.sealed.buffer as ArrayBuffer),
-    );
-    // Sealed bytes are fresh buffers (compressed or encrypted copies): the arena can be reused.
-    arenas.give(batch.arena);
-  } catch (err) {
-    parentPort?.postMessage({ batch: msg.batch, error: err instanceof Error ? err.message : String(err) });
+serveCalls((msg: Message) => {
+  if (msg.op === 'hash') {
+    const hashed = hasher.hashBatch(msg.jobs, msg.secrets, arenas);
+    held.set(msg.batch, hashed);
+    return { reply: { outcomes: hashed.outcomes, ids: [...hashed.store.keys(), ...hashed.presealed.keys()] } };
   }
+  const batch = held.get(msg.batch);
+  held.delete(msg.batch);
+  if (!batch) throw new Error(`no batch ${msg.batch}`);
+  const segments = sealNeeded(batch, msg.ids, settings).map((s) => ({ ...s, sealed: transferable(s.sealed) }));
+  // Sealed bytes are fresh buffers (compressed or encrypted copies): the arena can be reused.
+  arenas.give(batch.arena);
+  return { reply: { segments }, transfer: segments.map((s) => s.sealed.buffer as ArrayBuffer) };
 });
-
-/** Bytes safe to transfer: never a view into Node's shared allocation pool or a larger buffer. */
-function owned(b: Buffer): Uint8Array {
-  const whole = b.byteLength > Buffer.poolSize && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
-  return whole ? b : new Uint8Array(b);
-}
