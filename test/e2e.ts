@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, type CliResult, type Fixture } from './helpers.js';
+import { BIN, type CliResult, type Fixture, fixture } from './helpers.js';
 
 export interface ItemResult {
   readonly item: string;
@@ -188,20 +188,31 @@ export function assertExit(r: CliResult, code: number): void {
 
 export const NOBODY = 65534;
 
-/** Root reads every file whatever its mode: unreadable files need the CLI to run as someone else. */
-export function canDropPrivileges(): boolean {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return true; // already unprivileged
-  return spawnSync('setpriv', ['--version'], { encoding: 'utf8' }).status === 0;
-}
-
 /** Opens the fixture's scratch folder (src, repo, home) to the unprivileged user. */
-export function shareWithNobody(f: Fixture): void {
+function shareWithNobody(f: Fixture): void {
   const walk = (p: string) => {
     const st = statSync(p);
     chmodSync(p, st.isDirectory() ? 0o777 : 0o666);
     if (st.isDirectory()) for (const name of readdirSync(p)) walk(join(p, name));
   };
   walk(f.dir);
+}
+
+/**
+ * A fixture whose repository the unprivileged user created and can use: root reads every file
+ * whatever its mode, so unreadable-file tests run the CLI as user 65534 (setpriv, util-linux).
+ * Being unable to fails the test rather than skipping it.
+ */
+export function nobodyFixture(): Fixture {
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (asRoot && spawnSync('setpriv', ['--version'], { encoding: 'utf8' }).status !== 0) {
+    throw new Error('tests run as root need setpriv (util-linux) to make a file unreadable to cairn');
+  }
+  const f = fixture({ init: false });
+  shareWithNobody(f);
+  const r = cliAsNobody(f, ['init']);
+  if (r.code !== 0) throw new Error(`init as user ${NOBODY} failed: ${r.stderr}`);
+  return f;
 }
 
 /** Runs `cairn ARGS` with the fixture's environment, as user 65534 when the tests run as root. */
