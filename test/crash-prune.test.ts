@@ -26,6 +26,7 @@ import {
   Corpus,
   type CorpusState,
   cairn,
+  corpusPolicy,
   describeRun,
   RepoInspector,
   rng,
@@ -41,21 +42,7 @@ const HOOK_KILLS = Math.max(4, Math.ceil(KILLS / 4));
 const PASSWORD = 'crash prune passphrase';
 const KEEP = 3;
 
-const POLICY = `version: 1
-governance:
-  retentionClasses:
-    none: { keep: 0d }
-tiers:
-  t:
-    retentionClass: none
-    keep: { last: ${KEEP} }
-items:
-  - name: corpus
-    owner: crash@example.com
-    tier: t
-    sources:
-      - files: { root: src }
-`;
+const POLICY = corpusPolicy(KEEP);
 
 describe('prune killed with SIGKILL at random points', () => {
   const { seed, r, dir, repo, env } = scene('crash-prune', PASSWORD);

@@ -15,6 +15,7 @@ import {
   Corpus,
   type CorpusState,
   cairn,
+  corpusPolicy,
   describeRun,
   RepoInspector,
   scene,
@@ -23,21 +24,7 @@ import {
 const KILLS = Number(process.env.CAIRN_CRASH_RUNS ?? 20);
 const PASSWORD = 'crash test passphrase';
 
-const POLICY = `version: 1
-governance:
-  retentionClasses:
-    none: { keep: 0d }
-tiers:
-  t:
-    retentionClass: none
-    keep: { last: 1000 }
-items:
-  - name: corpus
-    owner: crash@example.com
-    tier: t
-    sources:
-      - files: { root: src }
-`;
+const POLICY = corpusPolicy(1000);
 
 describe('snapshot killed with SIGKILL at random points', () => {
   const { seed, r, dir, repo, env } = scene('crash-snapshot', PASSWORD);

@@ -56,6 +56,25 @@ export function rng(seed: number): Rng {
   };
 }
 
+/** The policy of the crash, lock and prune suites: one item over `src`, no retention, keep the last N. */
+export function corpusPolicy(keepLast: number): string {
+  return `version: 1
+governance:
+  retentionClasses:
+    none: { keep: 0d }
+tiers:
+  t:
+    retentionClass: none
+    keep: { last: ${keepLast} }
+items:
+  - name: corpus
+    owner: crash@example.com
+    tier: t
+    sources:
+      - files: { root: src }
+`;
+}
+
 /** A seeded scene for one test file: its seed and generator, a scratch folder, and the CLI environment. */
 export function scene(name: string, password: string) {
   const seed = testSeed(name);

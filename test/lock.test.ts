@@ -19,6 +19,7 @@ import {
   Corpus,
   type CorpusState,
   cairn,
+  corpusPolicy,
   describeRun,
   RepoInspector,
   type RunResult,
@@ -30,21 +31,7 @@ const secret = { kind: 'password', value: PASSWORD } as const;
 const HOLDER =
   /CAIRN_E_REPO_LOCKED: repository is locked by (snapshot|prune|forget) \(pid (\d+) on (\S+) since (\S+)\)/;
 
-const POLICY = `version: 1
-governance:
-  retentionClasses:
-    none: { keep: 0d }
-tiers:
-  t:
-    retentionClass: none
-    keep: { last: 3 }
-items:
-  - name: corpus
-    owner: lock@example.com
-    tier: t
-    sources:
-      - files: { root: src }
-`;
+const POLICY = corpusPolicy(3);
 
 /** A pid that was just in use on this host and is not any more. */
 function deadPid(): number {
