@@ -198,7 +198,6 @@ export class Repository {
     const cacheKey = `${pack}:${seg.off}`;
     const cached = useCache ? this.segmentCache.get(cacheKey) : undefined;
     if (cached) return cached;
-    const what = `pack ${pack.slice(0, 12)} segment at ${seg.off}`;
     let sealed: Buffer;
     try {
       sealed = await this.storage.getRange(packKey(pack), seg.off, seg.len);
@@ -211,15 +210,7 @@ export class Repository {
       }
       throw err;
     }
-    let plain: Buffer;
-    try {
-      const body = open(this.master.encryption, sealed, SEGMENT_AAD, what);
-      plain = seg.z ? decompress(body) : body;
-    } catch (err) {
-      if (isCairnError(err)) throw new CairnError(err.code, err.message, { ...err.details, pack });
-      throw new CairnError('CAIRN_E_INTEGRITY', `${what} does not decompress`, { pack });
-    }
-    if (plain.length !== seg.raw) throw new CairnError('CAIRN_E_INTEGRITY', `${what} has the wrong length`, { pack });
+    const plain = this.openSegment(pack, seg, sealed);
     if (useCache && plain.length <= SEGMENT_CACHE_BYTES / 8) {
       this.segmentCache.set(cacheKey, plain);
       this.segmentCacheBytes += plain.length;
@@ -229,6 +220,21 @@ export class Repository {
         this.segmentCacheBytes -= v.length;
       }
     }
+    return plain;
+  }
+
+  /** A segment's plaintext from its sealed bytes (already read, e.g. with the whole pack by check). */
+  openSegment(pack: string, seg: SegmentRecord, sealed: Uint8Array): Buffer {
+    const what = `pack ${pack.slice(0, 12)} segment at ${seg.off}`;
+    let plain: Buffer;
+    try {
+      const body = open(this.master.encryption, sealed, SEGMENT_AAD, what);
+      plain = seg.z ? decompress(body) : body;
+    } catch (err) {
+      if (isCairnError(err)) throw new CairnError(err.code, err.message, { ...err.details, pack });
+      throw new CairnError('CAIRN_E_INTEGRITY', `${what} does not decompress`, { pack });
+    }
+    if (plain.length !== seg.raw) throw new CairnError('CAIRN_E_INTEGRITY', `${what} has the wrong length`, { pack });
     return plain;
   }
 

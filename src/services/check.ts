@@ -182,7 +182,8 @@ async function readPack(
   const bad: string[] = [];
   for (const seg of pack.segments) {
     try {
-      const plain = await repo.readSegment(pack.id, seg, false);
+      // The pack is in memory already: decode its segments from it rather than read each again.
+      const plain = repo.openSegment(pack.id, seg, bytes.subarray(seg.off, seg.off + seg.len));
       for (const [id, type, offset, length] of seg.blobs) {
         try {
           // This pack's copy: after an interrupted prune a blob may also be in another pack.
