@@ -204,7 +204,7 @@ describe('findSecrets: positions, excerpts and redaction', () => {
   });
 });
 
-describe('findSecrets: speed', () => {
+describe('findSecrets on a large config corpus', () => {
   /** Config-like text: manifests, Terraform, .env references, JSON; a real-looking secret every ~200 KB. */
   function corpus(bytes: number): Buffer {
     const docs = [
@@ -232,32 +232,9 @@ describe('findSecrets: speed', () => {
     return Buffer.from(parts.join(''));
   }
 
-  /** Best of three runs: the first pays for JIT compilation, and the machine may be shared. */
-  function measure(buf: Buffer): { mbps: number; findings: number } {
-    let best = Number.POSITIVE_INFINITY;
-    let findings = 0;
-    for (let run = 0; run < 3; run++) {
-      const started = performance.now();
-      findings = findSecrets(buf, 'all.yaml').length;
-      best = Math.min(best, performance.now() - started);
-    }
-    return { mbps: buf.length / 1048576 / (best / 1000), findings };
-  }
-
-  test('scans config text fast (8 MB here; CAIRN_BENCH=1 for 100 MB)', (t) => {
-    const buf = corpus(8 << 20);
-    const { mbps, findings } = measure(buf);
-    t.diagnostic(`${mbps.toFixed(0)} MB/s, ${findings} findings`);
-    assert.ok(findings >= 35 && findings <= 45, `${findings} findings`);
-    // A floor far below the typical 300+ MB/s, so a busy CI machine does not make this flaky.
-    assert.ok(mbps > 20, `${mbps.toFixed(0)} MB/s`);
-  });
-
-  test('100 MB benchmark', { skip: process.env.CAIRN_BENCH ? false : 'set CAIRN_BENCH=1' }, (t) => {
-    const buf = corpus(100 << 20);
-    const { mbps, findings } = measure(buf);
-    t.diagnostic(
-      `${(buf.length / 1048576).toFixed(0)} MB at ${mbps.toFixed(0)} MB/s (best of 3), ${findings} findings`,
-    );
+  // Speed is measured by `node --import tsx bench/secrets-scan.ts` (BENCHMARKS.md), not asserted here.
+  test('finds the secrets planted every ~200 KB in 8 MB of config text', () => {
+    const findings = findSecrets(corpus(8 << 20), 'all.yaml');
+    assert.ok(findings.length >= 35 && findings.length <= 45, `${findings.length} findings`);
   });
 });
