@@ -10,6 +10,8 @@
  * same queries run on both databases, so a feature never works on one and not the other.
  */
 
+export type * from './access-types.js';
+export type * from './audit-types.js';
 export type { CatalogOptions } from './open-catalog.js';
 export { openCatalog } from './open-catalog.js';
 export { redactUrl } from './redact-url.js';

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import { CairnError } from '../errors/index.js';
+import { KyselyAccessStore } from './access-store.js';
+import { KyselyAuditStore } from './audit-store.js';
 import { batches } from './batches.js';
 import { runMigrations } from './migrate.js';
 import type { CatalogDialect } from './migrations/index.js';
@@ -14,11 +16,15 @@ export class KyselyCatalog implements Catalog {
   readonly #db: Kysely<CatalogDatabase>;
   readonly #schema: string | undefined;
   #closed = false;
+  readonly audit: KyselyAuditStore;
+  readonly access: KyselyAccessStore;
 
   constructor(db: Kysely<CatalogDatabase>, dialect: CatalogDialect, schema: string | undefined) {
     this.#db = db;
     this.dialect = dialect;
     this.#schema = schema;
+    this.audit = new KyselyAuditStore(db, dialect);
+    this.access = new KyselyAccessStore(db, dialect);
   }
 
   migrate(): Promise<void> {

@@ -1,4 +1,6 @@
 import type { ColumnType } from 'kysely';
+import type { AccessTables } from './schema-access.js';
+import type { AuditTables } from './schema-audit.js';
 
 /**
  * The catalog's tables as Kysely sees them. Column names are snake_case; rows.ts maps them to the
@@ -59,7 +61,7 @@ export interface MetaTable {
   value: string;
 }
 
-export interface CatalogDatabase {
+export interface CatalogDatabase extends AuditTables, AccessTables {
   snapshots: SnapshotsTable;
   verifications: VerificationsTable;
   items: ItemsTable;

@@ -1,3 +1,5 @@
+import type { AccessStore } from './access-types.js';
+import type { AuditStore } from './audit-types.js';
 /**
  * What the catalog stores. It is an index over the repository: every row here can be recreated
  * from repository objects alone (`cairn catalog rebuild`).
@@ -83,6 +85,10 @@ export interface ItemRecord {
 
 export interface Catalog {
   readonly dialect: 'sqlite' | 'postgres';
+  /** The audit log's events, checkpoints state and SIEM cursors (the audit layer's record, not an index). */
+  readonly audit: AuditStore;
+  /** Tokens, role grants, approval requests and MFA enrolments (the access layer's record, not an index). */
+  readonly access: AccessStore;
   /** Runs pending migrations; called by openCatalog. */
   migrate(): Promise<void>;
   putSnapshot(record: SnapshotRecord): Promise<void>; // idempotent on id

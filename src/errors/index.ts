@@ -40,6 +40,16 @@ export const errorCodes = Object.freeze({
   CAIRN_E_STORAGE: { exit: ExitCode.failed, http: 503 },
   CAIRN_E_CATALOG: { exit: ExitCode.failed, http: 503 },
   CAIRN_E_CHECK_FAILED: { exit: ExitCode.failed, http: 500 },
+  // Server, access control and audit (issue 3).
+  CAIRN_E_UNAUTHENTICATED: { exit: ExitCode.failed, http: 401 },
+  CAIRN_E_FORBIDDEN: { exit: ExitCode.failed, http: 403 },
+  CAIRN_E_DUTY_CONFLICT: { exit: ExitCode.failed, http: 403 },
+  CAIRN_E_MFA: { exit: ExitCode.failed, http: 403 },
+  CAIRN_E_EXPIRED: { exit: ExitCode.failed, http: 410 },
+  CAIRN_E_RATE_LIMITED: { exit: ExitCode.failed, http: 429 },
+  CAIRN_E_TOO_LARGE: { exit: ExitCode.usage, http: 413 },
+  CAIRN_E_AUDIT: { exit: ExitCode.failed, http: 503 },
+  CAIRN_E_SERVER: { exit: ExitCode.failed, http: 502 },
 } satisfies Record<string, ErrorSpec>);
 
 export type ErrorCode = keyof typeof errorCodes;

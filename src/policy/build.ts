@@ -4,6 +4,7 @@
  * validation found no errors, so it may trust the shape.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { buildAccess, buildAlertSinks, buildAudit, buildBusinessHours } from './build-governance.js';
 import { parseDuration } from './durations.js';
 import { BUILTIN_EXCLUDES } from './exclusions.js';
 import type { PositionIndex } from './positions.js';
@@ -65,14 +66,15 @@ export function buildPolicy(raw: RawPolicy, ctx: BuildContext): Policy {
   }));
 
   const governanceExtra = Object.fromEntries(
-    Object.entries(raw.governance ?? {}).filter(([key, value]) => key !== 'retentionClasses' && value !== undefined),
+    Object.entries(raw.governance ?? {}).filter(
+      ([key, value]) => !['retentionClasses', 'audit', 'businessHours'].includes(key) && value !== undefined,
+    ),
   );
   const extra = defined({
     governance: Object.keys(governanceExtra).length > 0 ? governanceExtra : undefined,
     environments: Object.keys(environmentExtras).length > 0 ? environmentExtras : undefined,
     changeTickets: raw.changeTickets,
     drills: raw.drills,
-    access: raw.access,
     alerts: raw.alerts,
   });
 
@@ -84,6 +86,10 @@ export function buildPolicy(raw: RawPolicy, ctx: BuildContext): Policy {
     organisation: raw.organisation,
     retentionClasses,
     auditRetentionMs: auditRetention === undefined ? undefined : ms(auditRetention),
+    audit: buildAudit(raw, ctx.dir),
+    businessHours: buildBusinessHours(raw),
+    access: buildAccess(raw),
+    alertSinks: buildAlertSinks(raw),
     tiers,
     environments,
     exclude,

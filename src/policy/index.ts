@@ -13,3 +13,4 @@ export { POLICY_SCHEMA_ID, policyJsonSchema } from './schema.js';
 export type { SecretFinding, SecretKind } from './secrets.js';
 export { findSecrets, isPlaceholder, redactSecrets } from './secrets.js';
 export type * from './types.js';
+export { ROLES } from './types.js';

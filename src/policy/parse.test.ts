@@ -117,8 +117,34 @@ describe('parsePolicy: valid policies', () => {
         expired: false,
       },
     ]);
-    assert.deepEqual(Object.keys(policy.extra).sort(), ['access', 'alerts', 'changeTickets', 'drills', 'governance']);
-    assert.deepEqual(Object.keys(policy.extra.governance as object), ['audit', 'businessHours']);
+    assert.deepEqual(Object.keys(policy.extra).sort(), ['alerts', 'changeTickets', 'drills']);
+    assert.deepEqual(policy.audit, {
+      retentionMs: 10 * 365 * 86_400_000,
+      checkpointEvery: { events: 1000, minutes: 60 },
+      siem: [
+        { kind: 'syslog', url: 'tcp+tls://siem.internal:6514', format: 'rfc5424' },
+        { kind: 'http', url: 'https://splunk.internal:8088/services/collector', tokenEnv: 'SPLUNK_HEC_TOKEN' },
+      ],
+      anomalies: { bulkDelete: { count: 5, withinMs: 600_000 }, authFailures: { count: 10, withinMs: 300_000 } },
+    });
+    assert.deepEqual(policy.businessHours, {
+      timezone: 'Europe/London',
+      days: [1, 2, 3, 4, 5],
+      startMinute: 480,
+      endMinute: 1080,
+    });
+    assert.deepEqual(policy.access, {
+      separationOfDuties: [
+        ['operator', 'auditor'],
+        ['restorer', 'approver'],
+      ],
+      jit: { maxDurationMs: 7_200_000, approvers: 1 },
+      approvals: { expireAfterMs: 86_400_000, defaultApprovers: 2 },
+    });
+    assert.deepEqual(
+      policy.alertSinks.map((s) => (s.kind === 'other' ? s.type : s.kind)),
+      ['slack', 'pagerduty', 'email'],
+    );
   });
 
   test('tiers by name, other source kinds, secrets mode, environment extras', () => {

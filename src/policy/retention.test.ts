@@ -146,6 +146,17 @@ describe('retainUntil', () => {
     items: [],
     exceptions: [],
     extra: {},
+    audit: {
+      checkpointEvery: { events: 1000, minutes: 60 },
+      siem: [],
+      anomalies: { bulkDelete: { count: 5, withinMs: 1 }, authFailures: { count: 10, withinMs: 1 } },
+    },
+    access: {
+      separationOfDuties: [],
+      jit: { maxDurationMs: 1, approvers: 1 },
+      approvals: { expireAfterMs: 1, defaultApprovers: 2 },
+    },
+    alertSinks: [],
   });
   const t0 = at('2026-01-01T00:00:00Z');
 

@@ -2,14 +2,16 @@
  * The shape of cairn.yaml as written (before normalisation), in one zod schema. It is both the validator
  * (`policy check`) and the source of the editor JSON Schema (schema.ts), so the two cannot disagree.
  * Sections built in this issue (C1) are strict: an unknown key is an error, because a typo such as
- * `onwer:` must not silently drop a rule. Sections owned by later issues (governance.audit, changeTickets,
- * drills, access, alerts, environment extras, item restore/drift/...) are validated lightly and kept.
+ * `onwer:` must not silently drop a rule; so are governance.audit, businessHours, access and alert sinks
+ * (schema-governance.ts). Sections owned by later issues (changeTickets, drills, the rest of alerts,
+ * environment extras, item restore/drift/...) are validated lightly and kept.
  * Cross-references (tier exists, owner of a duplicate name, expired exceptions) live in check.ts, which
  * needs the whole document.
  */
 import { z } from 'zod';
 import { cronProblem } from './cron.js';
 import { DURATION_HINT, DURATION_PATTERN, parseDuration } from './durations.js';
+import { accessSchema, alertSinkSchema, auditSchema, businessHoursSchema } from './schema-governance.js';
 
 const ITEM_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -222,16 +224,8 @@ const governanceSchema = z.strictObject({
     )
     .describe('Data-governance retention classes tiers map to (C1.4).')
     .optional(),
-  audit: z
-    .looseObject({
-      retention: duration('Audit log retention; must exceed every retention class and lock (C6.6).').optional(),
-      checkpointEvery: z
-        .looseObject({ events: count('events').optional(), minutes: count('minutes').optional() })
-        .optional(),
-      siem: z.array(section()).optional(),
-    })
-    .optional(),
-  businessHours: section().optional(),
+  audit: auditSchema.optional(),
+  businessHours: businessHoursSchema.optional(),
 });
 
 export const policySchema = z
@@ -278,13 +272,13 @@ export const policySchema = z
         }),
       )
       .optional(),
-    access: section().optional(),
+    access: accessSchema.optional(),
     alerts: z
       .looseObject({
         consecutiveFailures: count('Alert after this many failures in a row.').optional(),
         lateAfter: duration('A scheduled backup this late is an alert (C8.5).').optional(),
         escalateAfter: duration('Escalate to on-call after this long.').optional(),
-        sinks: z.array(section()).optional(),
+        sinks: z.array(alertSinkSchema).optional(),
       })
       .optional(),
   })

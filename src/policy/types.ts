@@ -82,6 +82,59 @@ export interface Environment {
   readonly autoRollback: boolean;
 }
 
+/** The roles of the access model (C6.1); auth/ holds what each may do. */
+export const ROLES = Object.freeze(['viewer', 'operator', 'restorer', 'approver', 'auditor', 'admin'] as const);
+export type Role = (typeof ROLES)[number];
+
+/** Where audit events are forwarded (C6.4): RFC 5424 syslog over TCP or TLS, or JSON over HTTP (Splunk HEC). */
+export type SiemSink =
+  | {
+      readonly kind: 'syslog';
+      readonly url: string; // tcp://host:port or tcp+tls://host:port
+      readonly format: 'rfc5424' | 'cef';
+      readonly caFile?: string; // absolute; trusted CA for tcp+tls
+    }
+  | {
+      readonly kind: 'http';
+      readonly url: string; // e.g. https://splunk:8088/services/collector
+      readonly tokenEnv?: string; // environment variable holding the HEC token
+    };
+
+export interface AuditSettings {
+  readonly retentionMs?: number;
+  /** A signed checkpoint after this many events or minutes, whichever comes first (default 1000, 60). */
+  readonly checkpointEvery: { readonly events: number; readonly minutes: number };
+  readonly siem: readonly SiemSink[];
+  /** Anomaly thresholds (C6.3); defaults apply when absent. */
+  readonly anomalies: {
+    readonly bulkDelete: { readonly count: number; readonly withinMs: number }; // default 5 in 10m
+    readonly authFailures: { readonly count: number; readonly withinMs: number }; // default 10 in 5m
+  };
+}
+
+/** When people are expected to work; restores outside are flagged (C6.3). */
+export interface BusinessHours {
+  readonly timezone: string; // IANA, e.g. Europe/London
+  readonly days: readonly number[]; // 0 = Sunday … 6 = Saturday
+  readonly startMinute: number; // minutes after local midnight, inclusive
+  readonly endMinute: number; // exclusive
+}
+
+export interface AccessPolicy {
+  /** Pairs of roles one identity may not hold at the same time (C6.2). */
+  readonly separationOfDuties: ReadonlyArray<readonly [Role, Role]>;
+  /** Just-in-time elevation: longest grant and approvals needed (default 2h, 1). */
+  readonly jit: { readonly maxDurationMs: number; readonly approvers: number };
+  /** Approvals of destructive actions: how long a request stays open (default 24h) and N when no tier says. */
+  readonly approvals: { readonly expireAfterMs: number; readonly defaultApprovers: number };
+}
+
+/** An alert sink (C8.1; issue 3 builds generic and Slack-compatible webhooks). */
+export type AlertSink =
+  | { readonly kind: 'webhook'; readonly url?: string; readonly urlEnv?: string }
+  | { readonly kind: 'slack'; readonly url?: string; readonly webhookEnv?: string }
+  | { readonly kind: 'other'; readonly type: string; readonly options: Readonly<Record<string, unknown>> };
+
 export interface Policy {
   readonly file: string; // absolute path of cairn.yaml
   readonly dir: string; // its folder
@@ -89,6 +142,10 @@ export interface Policy {
   readonly organisation?: string;
   readonly retentionClasses: Readonly<Record<string, RetentionClass>>;
   readonly auditRetentionMs?: number;
+  readonly audit: AuditSettings;
+  readonly businessHours?: BusinessHours;
+  readonly access: AccessPolicy;
+  readonly alertSinks: readonly AlertSink[];
   readonly tiers: Readonly<Record<string, Tier>>;
   readonly environments: Readonly<Record<string, Environment>>;
   /** Built-in exclusions followed by the policy's `exclude:` globs. */

@@ -1,5 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
+import { auditTables } from './0002-audit.js';
+import { accessTables } from './0003-access.js';
 import type { CatalogDialect } from './column-types.js';
 
 export type { CatalogDialect } from './column-types.js';
@@ -12,6 +14,8 @@ export type { CatalogDialect } from './column-types.js';
 export function catalogMigrations(dialect: CatalogDialect): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001-initial': initial(dialect),
+    '0002-audit': auditTables(dialect),
+    '0003-access': accessTables(dialect),
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,0 +1,97 @@
+/** Normalises the audit, business-hours, access and alert-sink sections (schema-governance.ts) with defaults. */
+import { resolve } from 'node:path';
+import { parseDuration } from './durations.js';
+import type { RawPolicy } from './schema-zod.js';
+import type { AccessPolicy, AlertSink, AuditSettings, BusinessHours, Role, SiemSink } from './types.js';
+
+const MINUTE = 60_000;
+const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+export function buildAudit(raw: RawPolicy, dir: string): AuditSettings {
+  const audit = raw.governance?.audit;
+  const siem: SiemSink[] = (audit?.siem ?? []).map((sink) =>
+    'syslog' in sink
+      ? {
+          kind: 'syslog',
+          url: sink.syslog.url,
+          format: sink.syslog.format ?? 'rfc5424',
+          ...(sink.syslog.caFile ? { caFile: resolve(dir, sink.syslog.caFile) } : {}),
+        }
+      : { kind: 'http', url: sink.http.url, ...(sink.http.tokenEnv ? { tokenEnv: sink.http.tokenEnv } : {}) },
+  );
+  const anomalies = audit?.anomalies;
+  return {
+    ...(audit?.retention ? { retentionMs: ms(audit.retention) } : {}),
+    checkpointEvery: { events: audit?.checkpointEvery?.events ?? 1000, minutes: audit?.checkpointEvery?.minutes ?? 60 },
+    siem,
+    anomalies: {
+      bulkDelete: window(anomalies?.bulkDelete, 5, 10 * MINUTE),
+      authFailures: window(anomalies?.authFailures, 10, 5 * MINUTE),
+    },
+  };
+}
+
+export function buildBusinessHours(raw: RawPolicy): BusinessHours | undefined {
+  const bh = raw.governance?.businessHours;
+  if (!bh) return undefined;
+  const [from, to] = bh.hours.split('-') as [string, string];
+  return {
+    timezone: bh.timezone,
+    days: expandDays(bh.days ?? 'mon-fri'),
+    startMinute: minutes(from),
+    endMinute: minutes(to),
+  };
+}
+
+export function buildAccess(raw: RawPolicy): AccessPolicy {
+  const access = raw.access;
+  return {
+    separationOfDuties: (access?.separationOfDuties ?? []).map((pair) => [pair[0] as Role, pair[1] as Role] as const),
+    jit: {
+      maxDurationMs: access?.jit?.maxDuration ? ms(access.jit.maxDuration) : 2 * 60 * MINUTE,
+      approvers: access?.jit?.approvers ?? 1,
+    },
+    approvals: {
+      expireAfterMs: access?.approvals?.expireAfter ? ms(access.approvals.expireAfter) : 24 * 60 * MINUTE,
+      defaultApprovers: access?.approvals?.approvers ?? 2,
+    },
+  };
+}
+
+export function buildAlertSinks(raw: RawPolicy): AlertSink[] {
+  return (raw.alerts?.sinks ?? []).map((sink): AlertSink => {
+    if ('webhook' in sink && sink.webhook) return { kind: 'webhook', ...(sink.webhook as object) } as AlertSink;
+    if ('slack' in sink && sink.slack) return { kind: 'slack', ...(sink.slack as object) } as AlertSink;
+    const [type, options] = Object.entries(sink)[0] ?? ['unknown', {}];
+    return { kind: 'other', type, options: options as Record<string, unknown> };
+  });
+}
+
+function window(w: { count: number; within: string } | undefined, count: number, withinMs: number) {
+  return w ? { count: w.count, withinMs: ms(w.within) } : { count, withinMs };
+}
+
+function expandDays(spec: string): number[] {
+  const days = new Set<number>();
+  for (const part of spec.split(',')) {
+    const [a, b] = part.split('-') as [string, string | undefined];
+    const start = WEEKDAYS.indexOf(a);
+    const end = WEEKDAYS.indexOf(b ?? a);
+    for (let d = start; ; d = (d + 1) % 7) {
+      days.add(d);
+      if (d === end) break;
+    }
+  }
+  return [...days].sort((x, y) => x - y);
+}
+
+function minutes(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number) as [number, number];
+  return h * 60 + m;
+}
+
+function ms(text: string): number {
+  const value = parseDuration(text);
+  if (value === undefined) throw new Error(`internal: unvalidated duration ${text}`);
+  return value;
+}
