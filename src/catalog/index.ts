@@ -3,10 +3,11 @@
  * indexes the repository so that snapshots can be searched by item, environment, release, commit,
  * change, deployment and time, and that holds the state of items and catalog-local settings.
  *
- * It is an index, never the record: every snapshot and verification row is derived from repository
- * objects and can be thrown away and rebuilt from them (`replaceAll`, behind `cairn catalog rebuild`).
- * It must never be the only copy of anything a restore, an audit or a rebuild needs: write the
- * repository object first, then the row. It does not read or write the repository itself, and the
+ * For snapshots it is an index, never the record: every snapshot and verification row is derived from
+ * repository objects and can be thrown away and rebuilt from them (`replaceAll`, behind `cairn catalog
+ * rebuild`); write the repository object first, then the row. The audit and access tables are the
+ * record of their layers (events, tokens, grants, approvals); a rebuild never touches them, and the
+ * audit layer's signed checkpoints in the repository make any later change to them detectable. It does not read or write the repository itself, and the
  * same queries run on both databases, so a feature never works on one and not the other.
  */
 

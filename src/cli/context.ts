@@ -8,6 +8,7 @@ import { keyFileSecret, newKeyFileContent, type Secret } from '../repo/index.js'
 import { openRepository, openSession, type Session, type SessionOptions } from '../services/index.js';
 import { makeOutput, type Output } from './output.js';
 import { promptSecret } from './prompt.js';
+import { RemoteClient } from './remote.js';
 
 /** Options every command takes (README: "Global options"). */
 export interface GlobalOptions {
@@ -15,6 +16,8 @@ export interface GlobalOptions {
   config?: string;
   passwordFile?: string;
   keyFile?: string;
+  server?: string;
+  tokenFile?: string;
   json?: boolean;
   debug?: boolean;
   quiet?: boolean;
@@ -35,6 +38,20 @@ export class Context {
 
   static of(cmd: Command): Context {
     return new Context(cmd.optsWithGlobals<GlobalOptions>());
+  }
+
+  /**
+   * The server to talk to instead of opening the repository (--server or CAIRN_SERVER), with the bearer
+   * token from --token-file, CAIRN_TOKEN_FILE or CAIRN_TOKEN; undefined when commands run locally.
+   */
+  remote(): RemoteClient | undefined {
+    const server = this.opts.server ?? this.env.CAIRN_SERVER;
+    if (!server) return undefined;
+    const tokenFile = this.opts.tokenFile ?? this.env.CAIRN_TOKEN_FILE;
+    const token = tokenFile
+      ? readSecretFile(tokenFile, '--token-file').toString('utf8').trim()
+      : this.env.CAIRN_TOKEN?.trim() || undefined;
+    return new RemoteClient(server, token, this.env.CAIRN_CA_FILE);
   }
 
   get repository(): string {

@@ -26,6 +26,8 @@ export function buildProgram(): Command {
     .option('--config <file>', 'policy file (default: $CAIRN_CONFIG, else ./cairn.yaml)')
     .option('--password-file <file>', 'read the passphrase from a file (or CAIRN_PASSWORD, CAIRN_PASSWORD_FILE)')
     .option('--key-file <file>', 'open the repository with a key file (or CAIRN_KEY_FILE)')
+    .option('--server <url>', 'talk to a cairn server instead of the repository (or CAIRN_SERVER)')
+    .option('--token-file <file>', 'bearer token for the server (or CAIRN_TOKEN, CAIRN_TOKEN_FILE)')
     .option('--json', 'print one JSON document on stdout')
     .option('-q, --quiet', 'no progress or notes on stderr')
     .option('--debug', 'print stack traces of errors')

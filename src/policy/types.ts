@@ -131,7 +131,7 @@ export interface AccessPolicy {
 
 /** An alert sink (C8.1; issue 3 builds generic and Slack-compatible webhooks). */
 export type AlertSink =
-  | { readonly kind: 'webhook'; readonly url?: string; readonly urlEnv?: string }
+  | { readonly kind: 'webhook'; readonly url?: string; readonly urlEnv?: string; readonly secretEnv?: string }
   | { readonly kind: 'slack'; readonly url?: string; readonly webhookEnv?: string }
   | { readonly kind: 'other'; readonly type: string; readonly options: Readonly<Record<string, unknown>> };
 
