@@ -55,6 +55,7 @@ export function buildAccess(raw: RawPolicy): AccessPolicy {
       expireAfterMs: access?.approvals?.expireAfter ? ms(access.approvals.expireAfter) : 24 * 60 * MINUTE,
       defaultApprovers: access?.approvals?.approvers ?? 2,
     },
+    ...(access?.oidc ? { oidc: access.oidc } : {}),
   };
 }
 

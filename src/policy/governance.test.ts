@@ -102,4 +102,17 @@ describe('governance, access and alert sinks', () => {
       caFile: '/srv/repo/certs/ca.pem',
     });
   });
+
+  test('OIDC settings, and a role map naming an unknown role', () => {
+    const oidc =
+      'access:\n  oidc:\n    issuer: https://id.acme.example\n    audience: cairn\n    jwksUrl: https://id.acme.example/jwks\n';
+    const { policy } = parsePolicy(`${BASE}${oidc}    roleMap: { sre: [operator, restorer] }\n`, FILE, { now: NOW });
+    assert.deepEqual(policy.access.oidc, {
+      issuer: 'https://id.acme.example',
+      audience: 'cairn',
+      jwksUrl: 'https://id.acme.example/jwks',
+      roleMap: { sre: ['operator', 'restorer'] },
+    });
+    assert.equal(only(`${oidc}    roleMap: { sre: [superuser] }\n`).field, 'access.oidc.roleMap.sre[0]');
+  });
 });

@@ -95,6 +95,24 @@ export const accessSchema = z
         approvers: positive('Approvals a grant needs.').optional(),
       })
       .optional(),
+    oidc: z
+      .strictObject({
+        issuer: z.string().min(1).describe("The identity provider, exactly as in its tokens' iss claim."),
+        audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe('Expected aud claim.'),
+        jwksUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).describe("The provider's JWKS."),
+        roleClaim: z
+          .string()
+          .min(1)
+          .describe('Dot path of the claim holding roles or groups (default roles).')
+          .optional(),
+        subjectClaim: z.string().min(1).describe('Dot path of the claim naming the person (default sub).').optional(),
+        roleMap: z
+          .record(z.string(), z.array(role))
+          .describe('Claim value → Cairn roles; without it, values that are role names are taken as they are.')
+          .optional(),
+      })
+      .describe('Accept OIDC bearer tokens (C6.1).')
+      .optional(),
     approvals: z
       .strictObject({
         expireAfter: dur('An approval request not completed in this time expires.').optional(),

@@ -127,6 +127,15 @@ export interface AccessPolicy {
   readonly jit: { readonly maxDurationMs: number; readonly approvers: number };
   /** Approvals of destructive actions: how long a request stays open (default 24h) and N when no tier says. */
   readonly approvals: { readonly expireAfterMs: number; readonly defaultApprovers: number };
+  /** OIDC bearer tokens, when configured. */
+  readonly oidc?: {
+    readonly issuer: string;
+    readonly audience: string | readonly string[];
+    readonly jwksUrl: string;
+    readonly roleClaim?: string;
+    readonly subjectClaim?: string;
+    readonly roleMap?: Readonly<Record<string, readonly Role[]>>;
+  };
 }
 
 /** An alert sink (C8.1; issue 3 builds generic and Slack-compatible webhooks). */
