@@ -15,5 +15,6 @@ export type { BlobLocation } from './master-index.js';
 export { type BlobType, type PackRecord, packIdOfKey, packKey, type SegmentRecord } from './pack-format.js';
 export type { SnapshotObject, VerificationObject } from './records.js';
 export { mapLimit, Repository } from './repository.js';
+export { openSealedObject, sealObject } from './sealed-object.js';
 export { serveCalls, ThreadPool, transferable } from './thread-pool.js';
 export { assertSafeName, type EntryType, type Tree, type TreeEntry } from './tree.js';
