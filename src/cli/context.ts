@@ -2,10 +2,18 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { Identity } from '../auth/index.js';
 import { CairnError, errnoCode } from '../errors/index.js';
 import { loadPolicy, type Policy, type PolicyIssue } from '../policy/index.js';
 import { keyFileSecret, newKeyFileContent, type Secret } from '../repo/index.js';
-import { openRepository, openSession, type Session, type SessionOptions } from '../services/index.js';
+import {
+  type Governance,
+  openGovernance,
+  openSession,
+  operatingSystemIdentity,
+  type Session,
+  type SessionOptions,
+} from '../services/index.js';
 import { makeOutput, type Output } from './output.js';
 import { promptSecret } from './prompt.js';
 import { RemoteClient } from './remote.js';
@@ -28,6 +36,10 @@ export type Env = Readonly<Record<string, string | undefined>>;
 /** Everything a command needs from its flags and environment, resolved in one place. */
 export class Context {
   readonly out: Output;
+  #secret: Promise<Secret> | undefined;
+  #open: { session: Session; governance: Governance } | undefined;
+  #command: CommandRecord = { action: 'cli', target: null, details: {} };
+  readonly identity: Identity = operatingSystemIdentity();
 
   constructor(
     readonly opts: GlobalOptions,
@@ -77,7 +89,12 @@ export class Context {
    * The secret that opens the repository: key file, password file, CAIRN_PASSWORD, or a prompt.
    * `creating` (init) writes a new random key file where --key-file names one that does not exist.
    */
-  async secret(opts: { creating?: boolean } = {}): Promise<Secret> {
+  secret(opts: { creating?: boolean } = {}): Promise<Secret> {
+    this.#secret ??= this.#readSecret(opts);
+    return this.#secret;
+  }
+
+  async #readSecret(opts: { creating?: boolean }): Promise<Secret> {
     const keyFile = this.keyFile;
     if (keyFile) {
       if (opts.creating && !existsSync(keyFile)) {
@@ -124,12 +141,78 @@ export class Context {
     };
   }
 
-  async session(): Promise<Session> {
-    return openSession(await this.sessionOptions());
+  /** What the running command is, as the audit log records it (set by the action wrapper). */
+  setCommand(record: CommandRecord): void {
+    this.#command = record;
   }
 
-  async repositoryOnly() {
-    return openRepository({ repository: this.repository, secret: await this.secret() });
+  /**
+   * The repository and its catalog, opened once per command and closed by `finish`. Opening records the
+   * command in the audit log first: when that cannot be written the command is refused (fail closed).
+   * `close()` on the returned session is a no-op, so the outcome can still be recorded afterwards.
+   */
+  async session(): Promise<Session> {
+    if (!this.#open) {
+      const session = await openSession(await this.sessionOptions());
+      try {
+        const governance = openGovernance(session.repo, session.catalog, await this.policyIfAny());
+        await governance.audit.record(this.#event('allowed', {}));
+        this.#open = { session, governance };
+      } catch (err) {
+        await session.close();
+        throw err;
+      }
+    }
+    const { repo, catalog } = this.#open.session;
+    return { repo, catalog, close: async () => {} };
+  }
+
+  /** The audit log and access control of the open session (opening it if needed). */
+  async governance(): Promise<Governance> {
+    await this.session();
+    return (this.#open as { governance: Governance }).governance;
+  }
+
+  /** Records the command's outcome, then closes what it opened. Called once, by the action wrapper. */
+  async finish(outcome: { exitCode: number } | { error: unknown }): Promise<void> {
+    const open = this.#open;
+    this.#open = undefined;
+    if (!open) return;
+    try {
+      const failed = 'error' in outcome || outcome.exitCode === 1;
+      const details =
+        'error' in outcome
+          ? { error: (outcome.error as { code?: unknown }).code ?? 'internal' }
+          : { exitCode: outcome.exitCode };
+      await open.governance.audit.record(this.#event(failed ? 'failed' : 'ok', details));
+      await open.governance.audit.checkpointIfDue();
+    } finally {
+      await open.session.close();
+    }
+  }
+
+  #event(result: 'allowed' | 'ok' | 'failed', extra: Record<string, unknown>) {
+    return {
+      identity: this.identity.subject,
+      roles: [...this.identity.roles],
+      ip: null,
+      userAgent: 'cairn-cli',
+      action: this.#command.action,
+      target: this.#command.target,
+      result,
+      changeId: this.#command.changeId ?? null,
+      details: { via: 'cli', ...this.#command.details, ...extra },
+    };
+  }
+
+  /** The policy when there is a valid one; audit and access settings fall back to defaults otherwise. */
+  async policyIfAny(): Promise<Policy | undefined> {
+    if (!existsSync(this.configFile)) return undefined;
+    try {
+      return (await loadPolicy(this.configFile, { expiredExceptions: 'warning' })).policy;
+    } catch {
+      return undefined;
+    }
   }
 
   async policy(now?: Date): Promise<{ policy: Policy; issues: PolicyIssue[] }> {
@@ -137,6 +220,14 @@ export class Context {
     for (const w of loaded.issues) this.out.warn(`${w.file}:${w.line}:${w.column}: ${w.field}: ${w.message}`);
     return loaded;
   }
+}
+
+/** The command as the audit log records it: action (e.g. snapshots.create), target, options. */
+export interface CommandRecord {
+  readonly action: string;
+  readonly target: string | null;
+  readonly changeId?: string | null;
+  readonly details: Readonly<Record<string, unknown>>;
 }
 
 function readSecretFile(path: string, flag: string): Buffer {

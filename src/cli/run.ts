@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { sanitizeDetails } from '../audit/index.js';
 import { Context } from './context.js';
 
 /** A command's body: returns its exit code; errors propagate to main, which prints them. */
@@ -10,13 +11,58 @@ export function lastExitCode(): number {
   return exitCode;
 }
 
-/** Wires a body to commander: the last two arguments commander passes are the options and the command. */
+/** Audit action names of CLI commands, the same names the server records for the same use case. */
+const ACTIONS: Readonly<Record<string, string>> = {
+  init: 'repository.init',
+  snapshot: 'snapshots.create',
+  snapshots: 'snapshots.search',
+  show: 'snapshots.show',
+  ls: 'snapshots.ls',
+  diff: 'snapshots.diff',
+  restore: 'restore.run',
+  check: 'check.run',
+  forget: 'forget',
+  prune: 'prune',
+  'key add': 'keys.add',
+  'key list': 'keys.list',
+  'key remove': 'keys.remove',
+  'catalog rebuild': 'catalog.rebuild',
+};
+
+/**
+ * Wires a body to commander: the last two arguments commander passes are the options and the command.
+ * The command's outcome is recorded in the audit log when it opened the repository (Context.finish).
+ */
 export function action<A extends unknown[]>(body: Body<A>) {
   return async (...args: unknown[]): Promise<void> => {
     const cmd = args[args.length - 1] as Command;
     const ctx = Context.of(cmd);
-    exitCode = await body(ctx, ...(args.slice(0, -1) as A));
+    const positional = args
+      .slice(0, -2)
+      .flat()
+      .filter((a): a is string => typeof a === 'string');
+    const opts = cmd.opts<Record<string, unknown>>();
+    const path = commandPath(cmd);
+    ctx.setCommand({
+      action: ACTIONS[path] ?? path.replaceAll(' ', '.'),
+      target: positional.length > 0 ? positional.join(' ') : null,
+      changeId: typeof opts.change === 'string' ? opts.change : null,
+      details: sanitizeDetails(opts),
+    });
+    try {
+      exitCode = await body(ctx, ...(args.slice(0, -1) as A));
+    } catch (err) {
+      await ctx.finish({ error: err }).catch(() => {});
+      throw err;
+    }
+    await ctx.finish({ exitCode });
   };
+}
+
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
 }
 
 export function collect(value: string, previous: string[] = []): string[] {

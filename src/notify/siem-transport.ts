@@ -11,7 +11,7 @@
  *   just before the peer died may sit unread in its buffers. When a connection drops after messages
  *   were written to it, the transport calls every `onLost` listener with `fromSeq`, the smallest
  *   seq written on that connection within its loss window (a few seconds before the drop). The
- *   outbox rewinds: cursor = min(cursor, fromSeq). A listener may run while a send is pending and
+ *   outbox rewinds: fromSeq is the first seq to send again, so cursor = min(cursor, fromSeq - 1). A listener may run while a send is pending and
  *   may name seqs of sends that already resolved, so the outbox must apply the rewind after it has
  *   advanced its cursor for those sends, never let an advance overwrite it. Receivers dedupe by seq.
  * - A peer that vanishes without closing the connection (a cut cable) is only noticed by keepalive

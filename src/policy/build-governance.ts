@@ -96,3 +96,8 @@ function ms(text: string): number {
   if (value === undefined) throw new Error(`internal: unvalidated duration ${text}`);
   return value;
 }
+
+/** The access rules of a policy that says nothing about access (and of a repository used without a policy). */
+export const DEFAULT_ACCESS_POLICY: AccessPolicy = Object.freeze(buildAccess({ version: 1 } as RawPolicy));
+/** The audit settings of a policy that says nothing about the audit log. */
+export const DEFAULT_AUDIT_SETTINGS: AuditSettings = Object.freeze(buildAudit({ version: 1 } as RawPolicy, '/'));

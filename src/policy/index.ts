@@ -2,6 +2,7 @@
  * The policy layer: cairn.yaml → validated Policy model, plus the rules other layers apply with it
  * (path exclusions, secret detection, retention). Nothing outside src/policy imports its other files.
  */
+export { DEFAULT_ACCESS_POLICY, DEFAULT_AUDIT_SETTINGS } from './build-governance.js';
 export { cronProblem } from './cron.js';
 export { DURATION_PATTERN, formatDuration, parseDuration } from './durations.js';
 export { BUILTIN_EXCLUDES, makePathFilter } from './exclusions.js';

@@ -7,6 +7,13 @@ export { rebuildCatalog, syncCatalog } from './catalog-sync.js';
 export { type CheckReport, type CheckRequest, checkRepository } from './check.js';
 export { type Change, type DiffResult, diffSnapshots } from './diff.js';
 export { type ForgetResult, forgetByPolicy, forgetSnapshots } from './forget.js';
+export {
+  type Governance,
+  type GovernanceOptions,
+  openGovernance,
+  operatingSystemIdentity,
+  repositorySealer,
+} from './governance.js';
 export { type ListedEntry, listSnapshot } from './ls.js';
 export { noProgress, type Progress, type ProgressSink } from './progress.js';
 export { type PruneResult, prune } from './prune.js';
@@ -14,5 +21,5 @@ export { addRepositoryKey, initRepository, listRepositoryKeys, removeRepositoryK
 export { resolveSnapshot, type SnapshotSelector } from './resolve.js';
 export { type RestoreRequest, type RestoreResult, restoreSnapshot } from './restore.js';
 export { type RunOptions, runMetadata } from './run-metadata.js';
-export { openRepository, openSession, type Session, type SessionOptions } from './session.js';
+export { openCatalogOf, openRepository, openSession, type Session, type SessionOptions } from './session.js';
 export { type ItemResult, type SnapshotRequest, selectItems, takeSnapshots } from './snapshot.js';

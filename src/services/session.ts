@@ -32,15 +32,20 @@ export async function openRepository(
   return Repository.open(storageFor(opts), opts.secret);
 }
 
+/** The catalog that indexes `repo`: PostgreSQL at catalogUrl, else SQLite under home. Not synced. */
+export function openCatalogOf(repo: Repository, opts: Pick<SessionOptions, 'home' | 'catalogUrl'>): Promise<Catalog> {
+  return openCatalog(
+    opts.catalogUrl
+      ? { url: opts.catalogUrl }
+      : { sqlitePath: join(opts.home, repo.id.slice(0, 16), 'catalog.sqlite') },
+  );
+}
+
 export async function openSession(opts: SessionOptions): Promise<Session> {
   const repo = await openRepository(opts);
   let catalog: Catalog;
   try {
-    catalog = await openCatalog(
-      opts.catalogUrl
-        ? { url: opts.catalogUrl }
-        : { sqlitePath: join(opts.home, repo.id.slice(0, 16), 'catalog.sqlite') },
-    );
+    catalog = await openCatalogOf(repo, opts);
   } catch (err) {
     await repo.close();
     throw err;

@@ -21,7 +21,8 @@ export function registerCheck(program: Command): void {
               `--read-data-subset ${opts.readDataSubset} must be a percentage between 0 and 100`,
             );
         }
-        const repo = await ctx.repositoryOnly();
+        const session = await ctx.session();
+        const repo = session.repo;
         const progress = ctx.out.progress();
         try {
           const report = await checkRepository(
@@ -46,7 +47,7 @@ export function registerCheck(program: Command): void {
           return report.ok ? ExitCode.ok : ExitCode.failed;
         } finally {
           progress.done();
-          await repo.close();
+          await session.close();
         }
       }),
     );

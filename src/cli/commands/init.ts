@@ -25,6 +25,7 @@ export function registerInit(program: Command): void {
           if (newKeyFile) rmSync(keyFile, { force: true });
           throw err;
         }
+        await ctx.session(); // the audit log's first event: who created the repository
         if (newKeyFile) {
           ctx.out.note(
             `created key file ${keyFile}: keep a copy somewhere safe; without it the repository cannot be opened`,

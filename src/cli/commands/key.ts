@@ -24,13 +24,14 @@ export function registerKey(program: Command): void {
     .option('--label <text>', 'a note shown by `key list` (whose key, where it is kept)')
     .action(
       action(async (ctx, opts: AddOptions) => {
-        const repo = await ctx.repositoryOnly();
+        const session = await ctx.session();
+        const repo = session.repo;
         try {
           const info = await addRepositoryKey(repo, await newSecret(ctx, opts), opts.label);
           ctx.out.result(info, () => `added key ${info.id} (${info.kind})`);
           return 0;
         } finally {
-          await repo.close();
+          await session.close();
         }
       }),
     );
@@ -39,7 +40,8 @@ export function registerKey(program: Command): void {
     .description('list the keys that open the repository')
     .action(
       action(async (ctx) => {
-        const repo = await ctx.repositoryOnly();
+        const session = await ctx.session();
+        const repo = session.repo;
         try {
           const keys = await listRepositoryKeys(repo);
           ctx.out.result({ keys }, () =>
@@ -50,7 +52,7 @@ export function registerKey(program: Command): void {
           );
           return 0;
         } finally {
-          await repo.close();
+          await session.close();
         }
       }),
     );
@@ -59,13 +61,14 @@ export function registerKey(program: Command): void {
     .description('remove a key (not the one in use, not the last one)')
     .action(
       action(async (ctx, id: string) => {
-        const repo = await ctx.repositoryOnly();
+        const session = await ctx.session();
+        const repo = session.repo;
         try {
           await removeRepositoryKey(repo, id);
           ctx.out.result({ removed: id }, () => `removed key ${id}`);
           return 0;
         } finally {
-          await repo.close();
+          await session.close();
         }
       }),
     );

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import type { Catalog } from '../../catalog/index.js';
 import { CairnError } from '../../errors/index.js';
 import { forgetByPolicy, forgetSnapshots, prune } from '../../services/index.js';
+import type { Context } from '../context.js';
 import { fmtBytes, table } from '../output.js';
 import { action, collect } from '../run.js';
 
@@ -32,6 +34,7 @@ export function registerRetention(program: Command): void {
         const policy = opts.applyPolicy ? (await ctx.policy()).policy : undefined;
         const session = await ctx.session();
         try {
+          if (!policy) await refuseWithoutApprovals(ctx, session.catalog, ids);
           const result = policy
             ? await forgetByPolicy(session.repo, session.catalog, policy, {
                 dryRun: opts.dryRun ?? false,
@@ -67,7 +70,8 @@ export function registerRetention(program: Command): void {
         const pct = Number(opts.maxUnused.replace(/%$/, ''));
         if (!(pct >= 0 && pct <= 100))
           throw new CairnError('CAIRN_E_USAGE', `--max-unused ${opts.maxUnused} must be a percentage`);
-        const repo = await ctx.repositoryOnly();
+        const session = await ctx.session();
+        const repo = session.repo;
         const progress = ctx.out.progress();
         try {
           const r = await prune(repo, { dryRun: opts.dryRun ?? false, maxUnused: pct / 100 }, progress);
@@ -83,8 +87,30 @@ export function registerRetention(program: Command): void {
           return 0;
         } finally {
           progress.done();
-          await repo.close();
+          await session.close();
         }
       }),
     );
+}
+
+/**
+ * Forgetting named snapshots is outside the keep rules. Where the policy asks for approvals on a tier
+ * (deleteApprovals), that is done through the server, where N approvers other than the requester
+ * sign it off with TOTP; the local CLI refuses rather than let the key holder skip them.
+ */
+async function refuseWithoutApprovals(ctx: Context, catalog: Catalog, ids: readonly string[]): Promise<void> {
+  const policy = await ctx.policyIfAny();
+  if (!policy) return;
+  for (const id of ids) {
+    const s = await catalog.getSnapshot(id);
+    const needed = s?.tier ? (policy.tiers[s.tier]?.deleteApprovals ?? 0) : 0;
+    if (s && needed > 0) {
+      throw new CairnError(
+        'CAIRN_E_FORBIDDEN',
+        `snapshot ${s.id.slice(0, 12)} (${s.item}, tier ${s.tier}) needs ${needed} approvals to be forgotten outside the ` +
+          'keep rules: request it through the server (CAIRN_SERVER=… cairn forget ID), approvers answer with `cairn approvals grant`',
+        { id: s.id, tier: s.tier, approvals: needed },
+      );
+    }
+  }
 }

@@ -1,0 +1,101 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ItemResult } from '../services/index.js';
+import type { CatalogMetrics } from './backend.js';
+
+/**
+ * The server's Prometheus metrics, in a registry of its own (several servers in one process, as in
+ * tests, do not share counters). Catalog-derived gauges are set from one backend.metrics() call per
+ * scrape; the others are counted as requests go by.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private catalog: CatalogMetrics = { snapshots: [], items: [] };
+
+  readonly httpDuration = new Histogram({
+    name: 'cairn_http_request_duration_seconds',
+    help: 'HTTP requests by route template, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  readonly auditEvents = new Counter({
+    name: 'cairn_audit_events_total',
+    help: 'Audit events written, by result',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly auditWriteFailures = new Counter({
+    name: 'cairn_audit_write_failures_total',
+    help: 'Audit events that could not be written (each refused a request)',
+    registers: [this.registry],
+  });
+
+  readonly authFailures = new Counter({
+    name: 'cairn_auth_failures_total',
+    help: 'Failed authentications (missing, malformed, unknown, expired or revoked credentials)',
+    registers: [this.registry],
+  });
+
+  readonly snapshotDuration = new Histogram({
+    name: 'cairn_snapshot_duration_seconds',
+    help: 'Time to snapshot one item, for snapshots taken through this server',
+    labelNames: ['item', 'status'] as const,
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    const holder = this;
+    new Gauge({
+      name: 'cairn_snapshots',
+      help: 'Snapshots in the catalog, by item and status',
+      labelNames: ['item', 'status'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const s of holder.catalog.snapshots) this.set({ item: s.item, status: s.status }, s.count);
+      },
+    });
+    new Gauge({
+      name: 'cairn_snapshot_bytes',
+      help: "Logical size of each item's newest snapshot",
+      labelNames: ['item'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const i of holder.catalog.items)
+          if (i.lastSnapshotBytes !== null) this.set({ item: i.item }, i.lastSnapshotBytes);
+      },
+    });
+    new Gauge({
+      name: 'cairn_last_success_timestamp_seconds',
+      help: "Unix time of each item's newest snapshot or verification",
+      labelNames: ['item'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const i of holder.catalog.items) {
+          const t = i.lastSuccess ? Date.parse(i.lastSuccess) : Number.NaN;
+          if (!Number.isNaN(t)) this.set({ item: i.item }, t / 1000);
+        }
+      },
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text, with the catalog gauges set from `catalog` (one backend call per scrape). */
+  async render(catalog: CatalogMetrics): Promise<string> {
+    this.catalog = catalog;
+    return this.registry.metrics();
+  }
+
+  observeSnapshots(results: readonly ItemResult[]): void {
+    for (const r of results) this.snapshotDuration.observe({ item: r.item, status: r.status }, r.durationMs / 1000);
+  }
+}

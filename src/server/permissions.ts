@@ -1,0 +1,42 @@
+/**
+ * The permissions routes declare in `config.permission`. Which roles hold which permission is
+ * src/auth's one matrix (passed in as Guard.can); the server only knows the names, and that
+ * `health.read` needs no identity and `authenticated` any identity at all.
+ */
+export const PERMISSIONS = Object.freeze([
+  'health.read',
+  'metrics.read',
+  'policy.read',
+  'items.read',
+  'snapshots.read',
+  'snapshots.create',
+  'restore.run',
+  'check.run',
+  'forget.request',
+  'prune.run',
+  'retention.manage',
+  'holds.manage',
+  'approvals.read',
+  'approvals.grant',
+  'access.request',
+  'access.approve',
+  'access.revoke',
+  'tokens.manage',
+  'audit.read',
+  'audit.verify',
+  'audit.export',
+  'keys.manage',
+  'mfa.enroll',
+  'mfa.reset',
+] as const);
+
+export type Permission = (typeof PERMISSIONS)[number];
+
+/** Any authenticated identity, whatever its roles (the OpenAPI document). Not a matrix entry. */
+export const ANY_IDENTITY = 'authenticated';
+
+export type RoutePermission = Permission | typeof ANY_IDENTITY;
+
+export function isRoutePermission(value: unknown): value is RoutePermission {
+  return value === ANY_IDENTITY || (PERMISSIONS as readonly unknown[]).includes(value);
+}

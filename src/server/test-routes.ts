@@ -1,0 +1,142 @@
+import { SNAP_ID } from './test-fixtures.js';
+
+/**
+ * One valid request per route, for tests that call every route: its URL (params and query filled),
+ * body, success status, and how its answer relates to the fake backend's: `same` (the backend's
+ * answer, unchanged), `approval` (`{ approval }`), `ready` (/readyz), `none` (not JSON of the backend).
+ */
+export interface RouteExample {
+  readonly url: string;
+  readonly body?: unknown;
+  readonly status: number;
+  readonly shape: 'same' | 'approval' | 'ready' | 'none';
+}
+
+export const ROUTE_EXAMPLES: Readonly<Record<string, RouteExample>> = {
+  'GET /healthz': { url: '/healthz', status: 200, shape: 'none' },
+  'GET /readyz': { url: '/readyz', status: 200, shape: 'ready' },
+  'GET /metrics': { url: '/metrics', status: 200, shape: 'none' },
+  'GET /api/v1/openapi.json': { url: '/api/v1/openapi.json', status: 200, shape: 'none' },
+  'GET /api/v1/policy': { url: '/api/v1/policy', status: 200, shape: 'same' },
+  'GET /api/v1/policy/check': { url: '/api/v1/policy/check', status: 200, shape: 'same' },
+  'GET /api/v1/items': { url: '/api/v1/items', status: 200, shape: 'same' },
+  'GET /api/v1/snapshots': {
+    url: '/api/v1/snapshots?item=payments-api-prod&env=prod&trigger=pre-deploy&since=2026-01-01&until=2026-12-31T00:00:00Z&limit=5',
+    status: 200,
+    shape: 'same',
+  },
+  'GET /api/v1/snapshots/:id': { url: `/api/v1/snapshots/${SNAP_ID}`, status: 200, shape: 'same' },
+  'GET /api/v1/snapshots/:id/files': {
+    url: `/api/v1/snapshots/${SNAP_ID}/files?path=a.yaml`,
+    status: 200,
+    shape: 'same',
+  },
+  'GET /api/v1/diff': { url: `/api/v1/diff?from=aaaa&to=${'e'.repeat(64)}&patch=true`, status: 200, shape: 'same' },
+  'POST /api/v1/snapshots': {
+    url: '/api/v1/snapshots',
+    body: { items: ['payments-api-prod'], trigger: 'pre-deploy', release: '2.4.1', change: 'CHG-1042', force: true },
+    status: 200,
+    shape: 'same',
+  },
+  'POST /api/v1/restore': {
+    url: '/api/v1/restore',
+    body: { snapshot: SNAP_ID, target: '/srv/app/config', include: ['a.yaml'], dryRun: true },
+    status: 200,
+    shape: 'same',
+  },
+  'POST /api/v1/check': { url: '/api/v1/check', body: { readDataSubset: 10 }, status: 200, shape: 'same' },
+  'POST /api/v1/forget': {
+    url: '/api/v1/forget',
+    body: { applyPolicy: true, dryRun: true },
+    status: 200,
+    shape: 'same',
+  },
+  'POST /api/v1/prune': { url: '/api/v1/prune', body: { dryRun: true, maxUnused: 10 }, status: 200, shape: 'same' },
+  'DELETE /api/v1/snapshots/:id': { url: `/api/v1/snapshots/${SNAP_ID}`, status: 202, shape: 'approval' },
+  'POST /api/v1/snapshots/:id/retention': {
+    url: `/api/v1/snapshots/${SNAP_ID}/retention`,
+    body: { retainUntil: '2027-01-01', reason: 'ticket LEGAL-9' },
+    status: 202,
+    shape: 'approval',
+  },
+  'DELETE /api/v1/snapshots/:id/legal-hold': {
+    url: `/api/v1/snapshots/${SNAP_ID}/legal-hold`,
+    status: 202,
+    shape: 'approval',
+  },
+  'GET /api/v1/keys': { url: '/api/v1/keys', status: 200, shape: 'same' },
+  'POST /api/v1/keys': {
+    url: '/api/v1/keys',
+    body: { password: 'correct horse battery', label: 'ops' },
+    status: 201,
+    shape: 'same',
+  },
+  'DELETE /api/v1/keys/:id': { url: '/api/v1/keys/k1', status: 202, shape: 'approval' },
+  'POST /api/v1/tokens': {
+    url: '/api/v1/tokens',
+    body: { name: 'ci', roles: ['operator'], expires: '30d' },
+    status: 201,
+    shape: 'same',
+  },
+  'GET /api/v1/tokens': { url: '/api/v1/tokens', status: 200, shape: 'same' },
+  'DELETE /api/v1/tokens/:id': { url: '/api/v1/tokens/tok-9', status: 200, shape: 'same' },
+  'POST /api/v1/access/requests': {
+    url: '/api/v1/access/requests',
+    body: { role: 'restorer', for: '30m', reason: 'incident INC-7' },
+    status: 201,
+    shape: 'same',
+  },
+  'GET /api/v1/access/requests': { url: '/api/v1/access/requests?status=pending', status: 200, shape: 'same' },
+  'POST /api/v1/access/requests/:id/approve': {
+    url: '/api/v1/access/requests/jit-1/approve',
+    body: { totp: '123456' },
+    status: 200,
+    shape: 'same',
+  },
+  'POST /api/v1/access/requests/:id/deny': {
+    url: '/api/v1/access/requests/jit-1/deny',
+    body: {},
+    status: 200,
+    shape: 'same',
+  },
+  'POST /api/v1/access/requests/:id/cancel': {
+    url: '/api/v1/access/requests/jit-1/cancel',
+    status: 200,
+    shape: 'same',
+  },
+  'POST /api/v1/access/requests/:id/revoke': {
+    url: '/api/v1/access/requests/jit-1/revoke',
+    body: { reason: 'incident over' },
+    status: 200,
+    shape: 'same',
+  },
+  'POST /api/v1/approvals/:id/cancel': { url: '/api/v1/approvals/apr-1/cancel', status: 200, shape: 'same' },
+  'DELETE /api/v1/mfa/enrolments/:subject': { url: '/api/v1/mfa/enrolments/token%3Aci', status: 200, shape: 'same' },
+  'GET /api/v1/approvals': { url: '/api/v1/approvals?status=pending', status: 200, shape: 'same' },
+  'GET /api/v1/approvals/:id': { url: '/api/v1/approvals/apr-1', status: 200, shape: 'same' },
+  'POST /api/v1/approvals/:id/grant': {
+    url: '/api/v1/approvals/apr-1/grant',
+    body: { totp: '123456' },
+    status: 200,
+    shape: 'same',
+  },
+  'POST /api/v1/approvals/:id/deny': {
+    url: '/api/v1/approvals/apr-1/deny',
+    body: { reason: 'no' },
+    status: 200,
+    shape: 'same',
+  },
+  'POST /api/v1/mfa/enroll': { url: '/api/v1/mfa/enroll', status: 200, shape: 'same' },
+  'POST /api/v1/mfa/confirm': { url: '/api/v1/mfa/confirm', body: { totp: '654321' }, status: 200, shape: 'same' },
+  'GET /api/v1/audit/events': {
+    url: '/api/v1/audit/events?identity=viewer-user&action=snapshot.*&result=ok&since=2026-01-01&after=0&order=newest&limit=10',
+    status: 200,
+    shape: 'same',
+  },
+  'POST /api/v1/audit/verify': { url: '/api/v1/audit/verify', status: 200, shape: 'same' },
+  'GET /api/v1/audit/export': {
+    url: '/api/v1/audit/export?format=cef&until=2026-12-31&limit=100',
+    status: 200,
+    shape: 'none',
+  },
+};
