@@ -49,7 +49,12 @@ export class AnomalyRules {
       }
     }
 
-    if (this.businessHours && isRestore(event) && !withinBusinessHours(new Date(at), this.businessHours)) {
+    if (
+      this.businessHours &&
+      isRestore(event) &&
+      event.result === 'ok' &&
+      !withinBusinessHours(new Date(at), this.businessHours)
+    ) {
       const target = event.target ?? '-';
       found.push({
         kind: 'off-hours-restore',

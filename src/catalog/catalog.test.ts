@@ -342,6 +342,20 @@ for (const target of catalogTargets) {
       assert.equal(await catalog.latestSnapshot('postgres'), undefined);
     });
 
+    it('counts snapshots per item and status in the database', async (t) => {
+      const { catalog } = await fresh(t);
+      assert.deepEqual(await catalog.snapshotCounts(), []);
+      await catalog.putSnapshot(snapshotRecord({ item: 'nginx', time: '2026-11-01T00:00:00.000Z' }));
+      await catalog.putSnapshot(snapshotRecord({ item: 'nginx', time: '2026-11-02T00:00:00.000Z' }));
+      await catalog.putSnapshot(snapshotRecord({ item: 'nginx', time: '2026-11-03T00:00:00.000Z', status: 'partial' }));
+      await catalog.putSnapshot(snapshotRecord({ item: 'haproxy', time: '2026-11-03T00:00:00.000Z' }));
+      assert.deepEqual(await catalog.snapshotCounts(), [
+        { item: 'haproxy', status: 'complete', count: 1 },
+        { item: 'nginx', status: 'complete', count: 2 },
+        { item: 'nginx', status: 'partial', count: 1 },
+      ]);
+    });
+
     it('deletes a snapshot with its verifications and nothing else', async (t) => {
       const { catalog } = await fresh(t);
       const doomed = snapshotRecord();

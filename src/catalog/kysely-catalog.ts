@@ -3,6 +3,7 @@ import { CairnError } from '../errors/index.js';
 import { KyselyAccessStore } from './access-store.js';
 import { KyselyAuditStore } from './audit-store.js';
 import { batches } from './batches.js';
+import { snapshotCounts } from './count-queries.js';
 import { runMigrations } from './migrate.js';
 import type { CatalogDialect } from './migrations/index.js';
 import { itemFromRow, itemToRow, snapshotToRow, verificationToRow } from './rows.js';
@@ -57,6 +58,10 @@ export class KyselyCatalog implements Catalog {
 
   latestSnapshot(item: string): Promise<SnapshotRecord | undefined> {
     return snapshots.latestSnapshot(this.#db, item);
+  }
+
+  snapshotCounts(): Promise<Array<{ item: string; status: string; count: number }>> {
+    return snapshotCounts(this.#db);
   }
 
   verificationsOf(snapshotId: string): Promise<VerificationRecord[]> {

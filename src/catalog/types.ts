@@ -98,6 +98,8 @@ export interface Catalog {
   /** Newest first (time, then id). */
   findSnapshots(filter: SnapshotFilter): Promise<SnapshotHit[]>;
   latestSnapshot(item: string): Promise<SnapshotRecord | undefined>;
+  /** How many snapshots each item has in each status (counted by the database, not by reading rows). */
+  snapshotCounts(): Promise<Array<{ item: string; status: string; count: number }>>;
   /** Removes the snapshot and its verifications. */
   deleteSnapshot(id: string): Promise<void>;
   verificationsOf(snapshotId: string): Promise<VerificationRecord[]>;

@@ -1,0 +1,21 @@
+import type { Identity } from '../../auth/index.js';
+import type { Backend } from '../backend.js';
+import { accessOps } from './access-ops.js';
+import { approvalsOps } from './approvals-ops.js';
+import { auditOps } from './audit-ops.js';
+import { catalogReads } from './catalog-reads.js';
+import { repositoryOps } from './repository-ops.js';
+import type { WireContext } from './wire-context.js';
+
+/** The server's Backend over the services, the access layer and the audit log. */
+export type RealBackend = Backend<Identity>;
+
+export function realBackend(ctx: WireContext): RealBackend {
+  return {
+    ...catalogReads(ctx),
+    ...repositoryOps(ctx),
+    ...approvalsOps(ctx),
+    ...accessOps(ctx),
+    ...auditOps(ctx),
+  };
+}

@@ -1,0 +1,67 @@
+import type { AuditLog } from '../../audit/index.js';
+import type { AccessControl } from '../../auth/index.js';
+import type { Catalog } from '../../catalog/index.js';
+import type { Policy } from '../../policy/index.js';
+import type { Repository } from '../../repo/index.js';
+import { type Governance, openGovernance, openRepository, type SessionOptions } from '../../services/index.js';
+import type { PolicySource } from './policy-source.js';
+
+/**
+ * What the real backend's parts share: the catalog and the repository the server opened, the policy
+ * in force, the audit log and the access layer for that policy.
+ */
+export interface WireContext {
+  readonly catalog: Catalog;
+  /** Opened once, for what only needs the master key and storage: checkpoints, sealing, readiness. */
+  readonly repo: Repository;
+  readonly log: AuditLog;
+  readonly version: string;
+  policy(): Promise<Policy>;
+  /** The access layer under the policy in force (built again when the policy file changes). */
+  access(): Promise<AccessControl>;
+  /**
+   * Runs `fn` with a repository opened for it alone. A repository loads its index once; other
+   * processes (the CLI, other replicas) add and prune packs meanwhile, so every operation that reads
+   * or writes data starts from the repository as it is now, as a CLI command does.
+   */
+  withRepository<T>(fn: (repo: Repository) => Promise<T>): Promise<T>;
+}
+
+export interface WireInputs {
+  readonly session: { readonly repo: Repository; readonly catalog: Catalog };
+  readonly sessionOptions: SessionOptions;
+  readonly policies: PolicySource;
+  readonly governance: Governance;
+  readonly version: string;
+  readonly onError: (err: unknown) => void;
+}
+
+export function wireContext(inputs: WireInputs): WireContext {
+  const { session, sessionOptions, policies, governance, onError } = inputs;
+  let built = { generation: policies.generation, access: governance.access };
+  return {
+    catalog: session.catalog,
+    repo: session.repo,
+    log: governance.audit,
+    version: inputs.version,
+    policy: () => policies.current(),
+    async access() {
+      const policy = await policies.current();
+      if (built.generation !== policies.generation) {
+        built = {
+          generation: policies.generation,
+          access: openGovernance(session.repo, session.catalog, policy, { onError }).access,
+        };
+      }
+      return built.access;
+    },
+    async withRepository(fn) {
+      const repo = await openRepository(sessionOptions);
+      try {
+        return await fn(repo);
+      } finally {
+        await repo.close();
+      }
+    },
+  };
+}
