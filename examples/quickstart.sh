@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Cairn in a few minutes, on the Acme example (examples/acme): check the policy, create a repository,
 # snapshot every item, change one file, snapshot again as a pre-deploy, diff the two states, restore
-# the old one and prove it matches what was there, then verify the whole repository.
+# the old one and prove it matches what was there, verify the whole repository and the audit trail,
+# then start `cairn serve` on it with an admin and a viewer token and keep it running (Ctrl-C stops it;
+# CAIRN_QUICKSTART_SERVE=0 stops it at once; CAIRN_QUICKSTART_PORT picks the port, default 8420).
 #
 # Run after `npm ci && npm run build`, from any folder:
 #   bash examples/quickstart.sh                    (or: npm run quickstart)
@@ -73,6 +75,10 @@ snapshot_id() {
   ' "$1" "$ITEM"
 }
 
+# One field of the JSON document on stdin; the length of an array field.
+json_field() { node --input-type=commonjs -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8"))[process.argv[1]])' "$1"; }
+json_count() { node --input-type=commonjs -e 'const k = process.argv[1]; console.log(JSON.parse(require("fs").readFileSync(0, "utf8"))[k].length + " " + k)' "$1"; }
+
 cp -R "$EXAMPLE" "$WORK/acme"
 cd "$WORK/acme" # cairn reads ./cairn.yaml
 echo "Working on a copy of examples/acme in $WORK/acme"
@@ -127,16 +133,62 @@ echo "identical: the restore brought back 1.0.0 byte for byte"
 step "Verify the whole repository, reading and hashing every stored byte"
 run check --read-data
 
+step "The audit trail: every command above, who ran it, and the hash chain over it"
+run audit log --limit 8
+run audit verify
+
+step "Start the server: people and pipelines reach the repository with their own identities"
+# Tokens are created by whoever holds the repository key; the secret is shown once.
+admin_token="$(cairn token create --name quickstart-admin --role admin --expires 1d --json | json_field token)"
+viewer_token="$(cairn token create --name quickstart-viewer --role viewer --expires 1d --json | json_field token)"
+echo "created tokens quickstart-admin (admin) and quickstart-viewer (viewer), valid for a day"
+PORT="${CAIRN_QUICKSTART_PORT:-8420}"
+cairn serve --port "$PORT" --json >"$WORK/serve.json" 2>"$WORK/serve.log" &
+server_pid=$!
+stop_server() {
+  local rc=$?
+  kill "$server_pid" 2>/dev/null || true
+  (exit "$rc") && true # on_exit reads the script's status from $?
+  on_exit
+  exit "$rc"
+}
+trap stop_server EXIT
+for _ in $(seq 1 150); do [[ -s "$WORK/serve.json" ]] && break; kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+if [[ ! -s "$WORK/serve.json" ]]; then
+  echo "quickstart: cairn serve did not start (port $PORT taken? set CAIRN_QUICKSTART_PORT); its log:" >&2
+  cat "$WORK/serve.log" >&2
+  exit 1
+fi
+URL="$(json_field url <"$WORK/serve.json")"
+echo "cairn serve is listening on $URL (its log: $WORK/serve.log)"
+echo "\$ curl $URL/healthz"
+curl -fsS "$URL/healthz"
+echo
+echo "\$ curl -H 'Authorization: Bearer <viewer token>' '$URL/api/v1/snapshots?item=$ITEM'"
+curl -fsS -H "Authorization: Bearer $viewer_token" "$URL/api/v1/snapshots?item=$ITEM" | json_count snapshots
+echo "\$ curl -X POST $URL/api/v1/snapshots as the viewer: refused, and the refusal is audited"
+curl -sS -o /dev/null -w 'HTTP %{http_code}\n' -X POST -H "Authorization: Bearer $viewer_token" \
+  -H 'content-type: application/json' -d '{"items":["'"$ITEM"'"]}' "$URL/api/v1/snapshots"
+echo "\$ CAIRN_SERVER=$URL CAIRN_TOKEN=<admin token> cairn snapshots --item $ITEM"
+CAIRN_SERVER="$URL" CAIRN_TOKEN="$admin_token" cairn snapshots --item "$ITEM"
+
 cat <<EOF
 
 Done. Everything is in $WORK:
   acme/                    the working copy of examples/acme (with the edit)
   repo/                    the Cairn repository (CAIRN_REPOSITORY)
-  home/                    Cairn's local state, the catalog (CAIRN_HOME)
+  home/                    Cairn's local state: the catalog and the audit log (CAIRN_HOME)
   original-payments-api/   $ITEM_DIR before the edit
   restored/                $ITEM restored from 1.0.0
+  serve.log                the server's log (JSON lines; tokens never appear in it)
 
-To go on exploring:
+The server: $URL
+  $URL/healthz   $URL/readyz   $URL/metrics (with a token)   $URL/api/v1/openapi.json
+  admin token:  $admin_token
+  viewer token: $viewer_token
+  CAIRN_SERVER='$URL' CAIRN_TOKEN='$admin_token' node '$REPO/bin/cairn.js' audit log
+
+To go on exploring without the server:
   cd '$WORK/acme'
   export CAIRN_REPOSITORY='$CAIRN_REPOSITORY' CAIRN_HOME='$CAIRN_HOME' CAIRN_PASSWORD='$CAIRN_PASSWORD'
   node '$REPO/bin/cairn.js' snapshots --item $ITEM
@@ -144,3 +196,13 @@ To go on exploring:
 The policy keeps tier-0 snapshots for 7 years and locks them for the first; on a local folder only
 Cairn enforces that, so when you are done: chmod -R u+w '$WORK' && rm -rf '$WORK'
 EOF
+
+if [[ "${CAIRN_QUICKSTART_SERVE:-1}" == 0 ]]; then
+  kill "$server_pid"
+  wait "$server_pid" || true
+  echo "(CAIRN_QUICKSTART_SERVE=0: the server has been stopped)"
+else
+  echo
+  echo "The server keeps running on $URL; press Ctrl-C to stop it."
+  wait "$server_pid" || true
+fi

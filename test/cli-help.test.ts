@@ -109,6 +109,26 @@ describe('--json', () => {
       'catalog rebuild': ['catalog', 'rebuild'],
       forget: ['forget', id, '--dry-run'],
       prune: ['prune', '--dry-run'],
+      'token create': ['token', 'create', '--role', 'viewer', '--expires', '1d'],
+      'token revoke': ['token', 'revoke', 'ffffffffffffffff'], // no such token: an error document
+      'audit export': ['audit', 'export', '--format', 'jsonl', '--output', join(f.dir, 'audit.jsonl')],
+    };
+    // About identities a server knows: without CAIRN_SERVER, a usage error document.
+    const serverOnly: Record<string, string[]> = {
+      'access request': ['access', 'request', 'restorer', '--for', '30m', '--reason', 'INC-1'],
+      'access list': ['access', 'list'],
+      'access approve': ['access', 'approve', 'jit-1'],
+      'access deny': ['access', 'deny', 'jit-1'],
+      'access revoke': ['access', 'revoke', 'jit-1'],
+      'access cancel': ['access', 'cancel', 'jit-1'],
+      'approvals list': ['approvals', 'list'],
+      'approvals show': ['approvals', 'show', 'apr-1'],
+      'approvals grant': ['approvals', 'grant', 'apr-1', '--totp', '123456'],
+      'approvals deny': ['approvals', 'deny', 'apr-1'],
+      'approvals cancel': ['approvals', 'cancel', 'apr-1'],
+      'mfa enroll': ['mfa', 'enroll'],
+      'mfa confirm': ['mfa', 'confirm', '123456'],
+      'mfa reset': ['mfa', 'reset', 'token:ci'],
     };
     const readers: Record<string, string[]> = {
       init: ['init'], // the repository exists: an error document
@@ -121,6 +141,11 @@ describe('--json', () => {
       check: ['check'],
       'policy check': ['policy', 'check'],
       'policy schema': ['policy', 'schema'],
+      serve: ['serve', '--port', '99999'], // a bad port: an error document before anything is opened
+      'token list': ['token', 'list'],
+      'audit log': ['audit', 'log'],
+      'audit verify': ['audit', 'verify'],
+      ...serverOnly,
     };
     const cases = { ...writers, ...readers };
     const leaves = LEAVES.map((l) => l.path.join(' '));
@@ -144,7 +169,14 @@ describe('--json', () => {
     }
     assert.equal(assertErrorDocument(results.get('init')!, 'init').code, 'CAIRN_E_REPO_EXISTS');
     assert.equal(assertErrorDocument(results.get('key remove')!, 'key remove').code, 'CAIRN_E_NOT_FOUND');
-    for (const name of Object.keys(cases).filter((n) => n !== 'init' && n !== 'key remove')) {
+    assert.equal(assertErrorDocument(results.get('serve')!, 'serve').code, 'CAIRN_E_USAGE');
+    assert.equal(assertErrorDocument(results.get('token revoke')!, 'token revoke').code, 'CAIRN_E_NOT_FOUND');
+    for (const name of Object.keys(serverOnly)) {
+      assertExit(results.get(name)!, 2);
+      assert.equal(assertErrorDocument(results.get(name)!, name).code, 'CAIRN_E_USAGE');
+    }
+    const failing = new Set(['init', 'key remove', 'serve', 'token revoke', ...Object.keys(serverOnly)]);
+    for (const name of Object.keys(cases).filter((n) => !failing.has(n))) {
       assertExit(results.get(name)!, 0);
     }
   });

@@ -185,7 +185,11 @@ export class Context {
           ? { error: (outcome.error as { code?: unknown }).code ?? 'internal' }
           : { exitCode: outcome.exitCode };
       await open.governance.audit.record(this.#event(failed ? 'failed' : 'ok', details));
-      await open.governance.audit.checkpointIfDue();
+      // A CLI process is too short for the hourly timer: the first checkpoint is written at once (it
+      // pins the signing key), later ones when the last is an hour (or N events) old.
+      const audit = open.governance.audit;
+      if (await audit.store.lastCheckpoint()) await audit.checkpointIfDue();
+      else await audit.checkpoint();
     } finally {
       await open.session.close();
     }

@@ -5,16 +5,22 @@
  */
 import { Command, CommanderError } from 'commander';
 import { CairnError, ExitCode, isCairnError } from '../errors/index.js';
+import { registerAccess } from './commands/access.js';
+import { registerApprovals } from './commands/approvals.js';
+import { registerAudit } from './commands/audit.js';
 import { registerBrowse } from './commands/browse.js';
 import { registerCatalog } from './commands/catalog.js';
 import { registerCheck } from './commands/check.js';
 import { registerInit } from './commands/init.js';
 import { registerKey } from './commands/key.js';
+import { registerMfa } from './commands/mfa.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerRestore } from './commands/restore.js';
 import { registerRetention } from './commands/retention.js';
+import { registerServe } from './commands/serve.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerSnapshots } from './commands/snapshots.js';
+import { registerToken } from './commands/token.js';
 import { lastExitCode } from './run.js';
 import { VERSION } from './version.js';
 
@@ -36,7 +42,8 @@ export function buildProgram(): Command {
   program.addHelpText(
     'after',
     '\nEnvironment: CAIRN_REPOSITORY, CAIRN_PASSWORD, CAIRN_PASSWORD_FILE, CAIRN_KEY_FILE, CAIRN_CONFIG,\n' +
-      'CAIRN_HOME (local state; default $XDG_STATE_HOME/cairn or ~/.local/state/cairn), CAIRN_CATALOG_URL (postgres://…).\n' +
+      'CAIRN_HOME (local state; default $XDG_STATE_HOME/cairn or ~/.local/state/cairn), CAIRN_CATALOG_URL (postgres://…),\n' +
+      'CAIRN_SERVER and CAIRN_TOKEN / CAIRN_TOKEN_FILE (run commands through a cairn server), CAIRN_CA_FILE (its CA).\n' +
       'Exit codes: 0 ok, 1 failed, 2 bad usage or invalid policy, 3 snapshot written but some files unreadable.',
   );
   registerInit(program);
@@ -49,6 +56,12 @@ export function buildProgram(): Command {
   registerRetention(program);
   registerPolicy(program);
   registerCatalog(program);
+  registerServe(program);
+  registerToken(program);
+  registerAccess(program);
+  registerApprovals(program);
+  registerMfa(program);
+  registerAudit(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();

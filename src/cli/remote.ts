@@ -78,7 +78,11 @@ export class RemoteClient {
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': `cairn-cli/${VERSION}` };
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      // Node sends a DELETE body neither chunked nor with a length unless told: the server would read it as a request.
+      headers['content-length'] = String(Buffer.byteLength(body));
+    }
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = send(url, { method, headers, ...(this.#ca ? { ca: this.#ca } : {}), timeout: 600_000 }, resolve);

@@ -3,6 +3,7 @@
  * so the two never disagree. Services take what they need (a Repository, a Catalog, a Policy),
  * report progress through a sink, and return plain data for the caller to render.
  */
+export { verifyAuditTrail } from './audit-verify.js';
 export { rebuildCatalog, syncCatalog } from './catalog-sync.js';
 export { type CheckReport, type CheckRequest, checkRepository } from './check.js';
 export { type Change, type DiffResult, diffSnapshots } from './diff.js';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { rebuildCatalog } from '../../services/index.js';
+import { refuseRemote } from '../remote-mode.js';
 import { action } from '../run.js';
 
 export function registerCatalog(program: Command): void {
@@ -9,6 +10,7 @@ export function registerCatalog(program: Command): void {
     .description('recreate the catalog from the repository alone')
     .action(
       action(async (ctx) => {
+        refuseRemote(ctx, 'catalog rebuild');
         const session = await ctx.session();
         try {
           const r = await rebuildCatalog(session.repo, session.catalog);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CairnError, ExitCode } from '../../errors/index.js';
-import { checkRepository } from '../../services/index.js';
+import { type CheckReport, checkRepository } from '../../services/index.js';
 import { fmtBytes } from '../output.js';
 import { action } from '../run.js';
 
@@ -21,6 +21,14 @@ export function registerCheck(program: Command): void {
               `--read-data-subset ${opts.readDataSubset} must be a percentage between 0 and 100`,
             );
         }
+        const remote = ctx.remote();
+        if (remote) {
+          const report = await remote.call<CheckReport>('POST', '/api/v1/check', {
+            body: { readData: opts.readData ?? false, ...(pct !== undefined ? { readDataSubset: pct } : {}) },
+          });
+          ctx.out.result(report, () => render(report));
+          return report.ok ? ExitCode.ok : ExitCode.failed;
+        }
         const session = await ctx.session();
         const repo = session.repo;
         const progress = ctx.out.progress();
@@ -31,19 +39,7 @@ export function registerCheck(program: Command): void {
             progress,
           );
           progress.done();
-          ctx.out.result(report, () => {
-            const lines = [
-              `${report.snapshots} snapshots, ${report.verifications} verifications, ${report.indexes} index files, ${report.packs} packs, ${report.blobs} blobs`,
-            ];
-            if (report.packsRead) lines.push(`read ${report.packsRead} packs (${fmtBytes(report.bytesRead)})`);
-            for (const w of report.warnings) lines.push(`warning: ${w.message}`);
-            for (const e of report.errors) {
-              lines.push(`error: ${e.message}`);
-              for (const f of e.files ?? []) lines.push(`  affects ${f}`);
-            }
-            lines.push(report.ok ? 'no errors found' : `${report.errors.length} errors found`);
-            return lines.join('\n');
-          });
+          ctx.out.result(report, () => render(report));
           return report.ok ? ExitCode.ok : ExitCode.failed;
         } finally {
           progress.done();
@@ -51,4 +47,18 @@ export function registerCheck(program: Command): void {
         }
       }),
     );
+}
+
+function render(report: CheckReport): string {
+  const lines = [
+    `${report.snapshots} snapshots, ${report.verifications} verifications, ${report.indexes} index files, ${report.packs} packs, ${report.blobs} blobs`,
+  ];
+  if (report.packsRead) lines.push(`read ${report.packsRead} packs (${fmtBytes(report.bytesRead)})`);
+  for (const w of report.warnings) lines.push(`warning: ${w.message}`);
+  for (const e of report.errors) {
+    lines.push(`error: ${e.message}`);
+    for (const f of e.files ?? []) lines.push(`  affects ${f}`);
+  }
+  lines.push(report.ok ? 'no errors found' : `${report.errors.length} errors found`);
+  return lines.join('\n');
 }

@@ -1,6 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { initRepository } from '../../services/index.js';
+import { refuseRemote } from '../remote-mode.js';
 import { action } from '../run.js';
 
 export function registerInit(program: Command): void {
@@ -14,6 +15,7 @@ export function registerInit(program: Command): void {
     )
     .action(
       action(async (ctx) => {
+        refuseRemote(ctx, 'init');
         const keyFile = ctx.keyFile;
         const newKeyFile = keyFile !== undefined && !existsSync(keyFile);
         const secret = await ctx.secret({ creating: true });

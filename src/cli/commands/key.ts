@@ -1,12 +1,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CairnError, errnoCode } from '../../errors/index.js';
-import { keyFileSecret, newKeyFileContent, type Secret } from '../../repo/index.js';
+import { type KeyInfo, keyFileSecret, newKeyFileContent, type Secret } from '../../repo/index.js';
+import type { ApprovalView } from '../../server/index.js';
 import { addRepositoryKey, listRepositoryKeys, removeRepositoryKey } from '../../services/index.js';
 import type { Context } from '../context.js';
 import { table } from '../output.js';
 import { promptSecret } from '../prompt.js';
+import { segment } from '../remote-mode.js';
 import { action } from '../run.js';
+import { renderPending } from './approval-view.js';
 
 interface AddOptions {
   newPasswordFile?: string;
@@ -24,6 +27,20 @@ export function registerKey(program: Command): void {
     .option('--label <text>', 'a note shown by `key list` (whose key, where it is kept)')
     .action(
       action(async (ctx, opts: AddOptions) => {
+        const remote = ctx.remote();
+        if (remote) {
+          const secret = opts.newKeyFile ? undefined : await newSecret(ctx, opts);
+          if (secret?.kind !== 'password')
+            throw new CairnError(
+              'CAIRN_E_USAGE',
+              'a server adds passphrases only (a key file would have to travel to it): use --new-password-file or CAIRN_NEW_PASSWORD',
+            );
+          const info = await remote.call<KeyInfo>('POST', '/api/v1/keys', {
+            body: { password: secret.value, ...(opts.label ? { label: opts.label } : {}) },
+          });
+          ctx.out.result(info, () => `added key ${info.id} (${info.kind})`);
+          return 0;
+        }
         const session = await ctx.session();
         const repo = session.repo;
         try {
@@ -40,16 +57,17 @@ export function registerKey(program: Command): void {
     .description('list the keys that open the repository')
     .action(
       action(async (ctx) => {
+        const remote = ctx.remote();
+        if (remote) {
+          const { keys } = await remote.call<{ keys: ListedKey[] }>('GET', '/api/v1/keys');
+          ctx.out.result({ keys }, () => renderKeys(keys));
+          return 0;
+        }
         const session = await ctx.session();
         const repo = session.repo;
         try {
           const keys = await listRepositoryKeys(repo);
-          ctx.out.result({ keys }, () =>
-            table(
-              ['', 'ID', 'KIND', 'CREATED', 'USER@HOST', 'LABEL'],
-              keys.map((k) => [k.current ? '*' : '', k.id, k.kind, k.created, `${k.user}@${k.host}`, k.label ?? '']),
-            ),
-          );
+          ctx.out.result({ keys }, () => renderKeys(keys));
           return 0;
         } finally {
           await session.close();
@@ -59,8 +77,22 @@ export function registerKey(program: Command): void {
   key
     .command('remove <id>')
     .description('remove a key (not the one in use, not the last one)')
+    .option('--reason <text>', 'with CAIRN_SERVER: why, for the approvers of the removal')
+    .addHelpText(
+      'after',
+      '\nThrough a server (CAIRN_SERVER) the removal is an approval request: it prints its id and how many\n' +
+        'approvals it needs; the server removes the key once approvers have granted it.',
+    )
     .action(
-      action(async (ctx, id: string) => {
+      action(async (ctx, id: string, opts: { reason?: string }) => {
+        const remote = ctx.remote();
+        if (remote) {
+          const answer = await remote.call<{ approval: ApprovalView }>('DELETE', `/api/v1/keys/${segment(id)}`, {
+            body: opts.reason ? { reason: opts.reason } : {},
+          });
+          ctx.out.result(answer, () => renderPending(answer.approval));
+          return 0;
+        }
         const session = await ctx.session();
         const repo = session.repo;
         try {
@@ -72,6 +104,15 @@ export function registerKey(program: Command): void {
         }
       }),
     );
+}
+
+type ListedKey = KeyInfo & { readonly current: boolean };
+
+function renderKeys(keys: readonly ListedKey[]): string {
+  return table(
+    ['', 'ID', 'KIND', 'CREATED', 'USER@HOST', 'LABEL'],
+    keys.map((k) => [k.current ? '*' : '', k.id, k.kind, k.created, `${k.user}@${k.host}`, k.label ?? '']),
+  );
 }
 
 async function newSecret(ctx: Context, opts: AddOptions): Promise<Secret> {

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { isCairnError } from '../../errors/index.js';
+import { ExitCode, isCairnError } from '../../errors/index.js';
 import { loadPolicy, type PolicyIssue, policyJsonSchema } from '../../policy/index.js';
+import type { PolicyCheckResult } from '../../server/index.js';
+import type { Context } from '../context.js';
 import { action } from '../run.js';
 
 export function registerPolicy(program: Command): void {
@@ -12,6 +14,13 @@ export function registerPolicy(program: Command): void {
     )
     .action(
       action(async (ctx) => {
+        const remote = ctx.remote();
+        if (remote) {
+          const r = await remote.call<PolicyCheckResult>('GET', '/api/v1/policy/check');
+          if (!r.valid) return invalid(ctx, r.file, [...r.issues]);
+          ctx.out.result(r, () => valid(r.file, r.issues, r));
+          return 0;
+        }
         let issues: PolicyIssue[];
         let summary: Record<string, unknown> = {};
         try {
@@ -21,17 +30,10 @@ export function registerPolicy(program: Command): void {
           summary = { items: p.items.length, tiers: Object.keys(p.tiers).length, exceptions: p.exceptions.length };
         } catch (err) {
           if (!isCairnError(err, 'CAIRN_E_POLICY_INVALID')) throw err;
-          issues = (err.details?.issues as PolicyIssue[] | undefined) ?? [];
-          const errors = issues.filter((i) => i.severity === 'error');
-          ctx.out.result({ valid: false, file: ctx.configFile, issues }, () => issues.map(format).join('\n'));
-          if (!ctx.out.json) process.stderr.write(`${ctx.configFile}: ${errors.length} error(s)\n`);
-          return err.exitCode;
+          return invalid(ctx, ctx.configFile, (err.details?.issues as PolicyIssue[] | undefined) ?? []);
         }
         ctx.out.result({ valid: true, file: ctx.configFile, ...summary, issues }, () =>
-          [
-            ...issues.map(format),
-            `${ctx.configFile}: valid (${summary.items} items, ${summary.tiers} tiers, ${summary.exceptions} exceptions)`,
-          ].join('\n'),
+          valid(ctx.configFile, issues, summary),
         );
         return 0;
       }),
@@ -45,6 +47,21 @@ export function registerPolicy(program: Command): void {
         return 0;
       }),
     );
+}
+
+/** The answer for an invalid policy: every issue, and exit 2 as for any invalid policy. */
+function invalid(ctx: Context, file: string, issues: PolicyIssue[]): number {
+  const errors = issues.filter((i) => i.severity === 'error');
+  ctx.out.result({ valid: false, file, issues }, () => issues.map(format).join('\n'));
+  if (!ctx.out.json) process.stderr.write(`${file}: ${errors.length} error(s)\n`);
+  return ExitCode.usage;
+}
+
+function valid(file: string, issues: readonly PolicyIssue[], summary: Record<string, unknown>): string {
+  return [
+    ...issues.map(format),
+    `${file}: valid (${summary.items} items, ${summary.tiers} tiers, ${summary.exceptions} exceptions)`,
+  ].join('\n');
 }
 
 function format(i: PolicyIssue): string {

@@ -1,7 +1,7 @@
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CairnError, ExitCode } from '../../errors/index.js';
-import { resolveSnapshot, restoreSnapshot } from '../../services/index.js';
+import { type RestoreResult, resolveSnapshot, restoreSnapshot } from '../../services/index.js';
 import { fmtBytes } from '../output.js';
 import { action, collect } from '../run.js';
 
@@ -33,6 +33,28 @@ export function registerRestore(program: Command): void {
         if (id && (opts.release || opts.commit)) {
           throw new CairnError('CAIRN_E_USAGE', 'give either a snapshot id or --release/--commit, not both');
         }
+        const remote = ctx.remote();
+        if (remote) {
+          if (!isAbsolute(opts.target!))
+            throw new CairnError(
+              'CAIRN_E_USAGE',
+              `--target ${opts.target} is a folder on the server: give its absolute path (under a --restore-root of the server, or the item's restore.directory)`,
+            );
+          const result = await remote.call<RestoreResult>('POST', '/api/v1/restore', {
+            body: {
+              ...(id ? { snapshot: id } : {}),
+              ...(opts.release ? { release: opts.release } : {}),
+              ...(opts.commit ? { commit: opts.commit } : {}),
+              ...(opts.item ? { item: opts.item } : {}),
+              target: opts.target,
+              include: opts.include ?? [],
+              overwrite: opts.overwrite ?? false,
+              dryRun: opts.dryRun ?? false,
+            },
+          });
+          ctx.out.result(result, () => render(result));
+          return result.failed.length > 0 ? ExitCode.failed : ExitCode.ok;
+        }
         const session = await ctx.session();
         const progress = ctx.out.progress();
         try {
@@ -54,15 +76,7 @@ export function registerRestore(program: Command): void {
             progress,
           );
           progress.done();
-          ctx.out.result(result, () => {
-            const verb = result.dryRun ? 'would restore' : 'restored';
-            const lines = [
-              `${verb} ${result.files - result.failed.length} files (${fmtBytes(result.bytes)}), ${result.dirs} folders, ${result.symlinks} symlinks of ${snap.item} ${snap.id.slice(0, 12)} into ${result.target}`,
-            ];
-            if (result.dryRun) lines.push(...(result.paths ?? []).map((p) => `  ${p}`));
-            for (const f of result.failed) lines.push(`FAILED ${f.path}: ${f.message}`);
-            return lines.join('\n');
-          });
+          ctx.out.result(result, () => render(result));
           return result.failed.length > 0 ? ExitCode.failed : ExitCode.ok;
         } finally {
           progress.done();
@@ -70,4 +84,14 @@ export function registerRestore(program: Command): void {
         }
       }),
     );
+}
+
+function render(result: RestoreResult): string {
+  const verb = result.dryRun ? 'would restore' : 'restored';
+  const lines = [
+    `${verb} ${result.files - result.failed.length} files (${fmtBytes(result.bytes)}), ${result.dirs} folders, ${result.symlinks} symlinks of ${result.item} ${result.snapshot.slice(0, 12)} into ${result.target}`,
+  ];
+  if (result.dryRun) lines.push(...(result.paths ?? []).map((p) => `  ${p}`));
+  for (const f of result.failed) lines.push(`FAILED ${f.path}: ${f.message}`);
+  return lines.join('\n');
 }

@@ -1,16 +1,19 @@
 import type { Command } from 'commander';
 import type { Catalog } from '../../catalog/index.js';
 import { CairnError } from '../../errors/index.js';
-import { forgetByPolicy, forgetSnapshots, prune } from '../../services/index.js';
+import type { ApprovalView } from '../../server/index.js';
+import { type ForgetResult, forgetByPolicy, forgetSnapshots, type PruneResult, prune } from '../../services/index.js';
 import type { Context } from '../context.js';
 import { fmtBytes, table } from '../output.js';
 import { action, collect } from '../run.js';
+import { renderPending } from './approval-view.js';
 
 interface ForgetOptions {
   applyPolicy?: boolean;
   dryRun?: boolean;
   item?: string[];
   prune?: boolean;
+  reason?: string;
 }
 
 export function registerRetention(program: Command): void {
@@ -21,9 +24,12 @@ export function registerRetention(program: Command): void {
     .option('--item <name>', 'only this item (repeatable)', collect)
     .option('--dry-run', 'show the decisions, remove nothing')
     .option('--prune', 'run `cairn prune` afterwards')
+    .option('--reason <text>', 'with CAIRN_SERVER: why the named snapshots should go, for their approvers')
     .addHelpText(
       'after',
-      "\nA snapshot under WORM retention (its tier's lock or retention class) is never removed;\nthe output says until when it is kept. Data is freed by `cairn prune`.",
+      "\nA snapshot under WORM retention (its tier's lock or retention class) is never removed;\nthe output says until when it is kept. Data is freed by `cairn prune`.\n" +
+        'Through a server (CAIRN_SERVER), forgetting named snapshots becomes an approval request: the command\n' +
+        'prints its id and how many approvals it needs, and the server forgets them once approvers have granted it.',
     )
     .action(
       action(async (ctx, ids: string[], opts: ForgetOptions) => {
@@ -31,6 +37,20 @@ export function registerRetention(program: Command): void {
           throw new CairnError('CAIRN_E_USAGE', 'name snapshots to forget, or pass --apply-policy');
         if (opts.applyPolicy && ids.length > 0)
           throw new CairnError('CAIRN_E_USAGE', 'give either snapshot ids or --apply-policy, not both');
+        const remote = ctx.remote();
+        if (remote) {
+          const answer = await remote.call<ForgetAnswer | { approval: ApprovalView }>('POST', '/api/v1/forget', {
+            body: {
+              ...(opts.applyPolicy ? { applyPolicy: true, ...(opts.item ? { items: opts.item } : {}) } : { ids }),
+              dryRun: opts.dryRun ?? false,
+              prune: opts.prune ?? false,
+              ...(opts.reason && !opts.applyPolicy ? { reason: opts.reason } : {}),
+            },
+          });
+          if ('approval' in answer) ctx.out.result(answer, () => renderPending(answer.approval));
+          else ctx.out.result(answer, () => renderForget(answer));
+          return 0;
+        }
         const policy = opts.applyPolicy ? (await ctx.policy()).policy : undefined;
         const session = await ctx.session();
         try {
@@ -42,17 +62,7 @@ export function registerRetention(program: Command): void {
               })
             : await forgetSnapshots(session.repo, session.catalog, ids, { dryRun: opts.dryRun ?? false });
           const pruned = opts.prune && !opts.dryRun ? await prune(session.repo, {}) : undefined;
-          ctx.out.result({ ...result, ...(pruned ? { prune: pruned } : {}) }, () => {
-            const rows = result.decisions.map((d) => [
-              d.id.slice(0, 12),
-              d.time.replace('T', ' ').slice(0, 19),
-              d.item,
-              d.action,
-              d.reasons.join(', '),
-            ]);
-            const verb = result.dryRun ? 'would remove' : 'removed';
-            return `${table(['ID', 'TIME', 'ITEM', 'ACTION', 'WHY'], rows)}\n${verb} ${result.removed} snapshots; ${result.retained} kept by retention locks`;
-          });
+          ctx.out.result({ ...result, ...(pruned ? { prune: pruned } : {}) }, () => renderForget(result));
           return 0;
         } finally {
           await session.close();
@@ -70,20 +80,21 @@ export function registerRetention(program: Command): void {
         const pct = Number(opts.maxUnused.replace(/%$/, ''));
         if (!(pct >= 0 && pct <= 100))
           throw new CairnError('CAIRN_E_USAGE', `--max-unused ${opts.maxUnused} must be a percentage`);
+        const remote = ctx.remote();
+        if (remote) {
+          const r = await remote.call<PruneResult>('POST', '/api/v1/prune', {
+            body: { dryRun: opts.dryRun ?? false, maxUnused: pct },
+          });
+          ctx.out.result(r, () => renderPrune(r));
+          return 0;
+        }
         const session = await ctx.session();
         const repo = session.repo;
         const progress = ctx.out.progress();
         try {
           const r = await prune(repo, { dryRun: opts.dryRun ?? false, maxUnused: pct / 100 }, progress);
           progress.done();
-          ctx.out.result(r, () => {
-            const verb = r.dryRun ? 'would free' : 'freed';
-            const lines = [
-              `${verb} ${fmtBytes(r.bytesFreed)}: ${r.packsDeleted} unused packs, ${r.packsRepacked} repacked, ${r.orphanPacks} left by interrupted writes; ${r.blobsKept} blobs in use`,
-            ];
-            for (const k of r.retained) lines.push(`kept pack ${k.pack.slice(0, 12)}: retained until ${k.retainUntil}`);
-            return lines.join('\n');
-          });
+          ctx.out.result(r, () => renderPrune(r));
           return 0;
         } finally {
           progress.done();
@@ -91,6 +102,29 @@ export function registerRetention(program: Command): void {
         }
       }),
     );
+}
+
+type ForgetAnswer = ForgetResult & { readonly prune?: PruneResult };
+
+function renderForget(result: ForgetResult): string {
+  const rows = result.decisions.map((d) => [
+    d.id.slice(0, 12),
+    d.time.replace('T', ' ').slice(0, 19),
+    d.item,
+    d.action,
+    d.reasons.join(', '),
+  ]);
+  const verb = result.dryRun ? 'would remove' : 'removed';
+  return `${table(['ID', 'TIME', 'ITEM', 'ACTION', 'WHY'], rows)}\n${verb} ${result.removed} snapshots; ${result.retained} kept by retention locks`;
+}
+
+function renderPrune(r: PruneResult): string {
+  const verb = r.dryRun ? 'would free' : 'freed';
+  const lines = [
+    `${verb} ${fmtBytes(r.bytesFreed)}: ${r.packsDeleted} unused packs, ${r.packsRepacked} repacked, ${r.orphanPacks} left by interrupted writes; ${r.blobsKept} blobs in use`,
+  ];
+  for (const k of r.retained) lines.push(`kept pack ${k.pack.slice(0, 12)}: retained until ${k.retainUntil}`);
+  return lines.join('\n');
 }
 
 /**

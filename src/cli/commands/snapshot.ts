@@ -1,7 +1,8 @@
 import { type Command, Option } from 'commander';
 import type { Trigger } from '../../catalog/index.js';
 import { ExitCode } from '../../errors/index.js';
-import { type ItemResult, takeSnapshots } from '../../services/index.js';
+import { type ItemResult, runMetadata, takeSnapshots } from '../../services/index.js';
+import type { Context } from '../context.js';
 import { fmtBytes, fmtDuration } from '../output.js';
 import { action, collect } from '../run.js';
 
@@ -40,6 +41,13 @@ export function registerSnapshot(program: Command): void {
     )
     .action(
       action(async (ctx, opts: SnapshotOptions) => {
+        const remote = ctx.remote();
+        if (remote) {
+          const { snapshots } = await remote.call<{ snapshots: ItemResult[] }>('POST', '/api/v1/snapshots', {
+            body: remoteRequest(ctx, opts),
+          });
+          return finish(ctx, snapshots);
+        }
         const { policy } = await ctx.policy();
         const session = await ctx.session();
         const progress = ctx.out.progress();
@@ -66,12 +74,34 @@ export function registerSnapshot(program: Command): void {
           progress.done();
           await session.close();
         }
-        ctx.out.result({ snapshots: results }, () => results.map(describe).join('\n'));
-        if (results.some((r) => r.status === 'failed')) return ExitCode.failed;
-        if (results.some((r) => r.status === 'partial')) return ExitCode.partial;
-        return ExitCode.ok;
+        return finish(ctx, results);
       }),
     );
+}
+
+function finish(ctx: Context, results: readonly ItemResult[]): number {
+  ctx.out.result({ snapshots: results }, () => results.map(describe).join('\n'));
+  if (results.some((r) => r.status === 'failed')) return ExitCode.failed;
+  if (results.some((r) => r.status === 'partial')) return ExitCode.partial;
+  return ExitCode.ok;
+}
+
+/**
+ * The server runs the snapshot, but the release, commit, change and deployment are this side's: what
+ * the command was given, else what this pipeline's CI variables (or CAIRN_CHANGE_ID…) say.
+ */
+function remoteRequest(ctx: Context, opts: SnapshotOptions): Record<string, unknown> {
+  const run = runMetadata(opts, { name: '', tier: '' }, new Date(), ctx.env);
+  return {
+    ...(opts.item ? { items: opts.item } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+    trigger: opts.trigger ?? 'manual',
+    ...(run.release ? { release: run.release } : {}),
+    ...(run.commit ? { commit: run.commit } : {}),
+    ...(run.change ? { change: run.change } : {}),
+    ...(run.deployment ? { deployment: run.deployment } : {}),
+    ...(opts.force ? { force: true } : {}),
+  };
 }
 
 function describe(r: ItemResult): string {

@@ -1,8 +1,9 @@
 import { type Command, Option } from 'commander';
-import type { SnapshotFilter, SnapshotHit, Trigger } from '../../catalog/index.js';
+import type { SnapshotFilter, SnapshotHit, SnapshotRecord, Trigger, VerificationRecord } from '../../catalog/index.js';
 import { CairnError } from '../../errors/index.js';
 import { resolveSnapshot } from '../../services/index.js';
 import { fmtBytes, table } from '../output.js';
+import { segment } from '../remote-mode.js';
 import { action, collect } from '../run.js';
 import { TRIGGERS } from './snapshot.js';
 
@@ -53,6 +54,17 @@ export function registerSnapshots(program: Command): void {
           ...(opts.until ? { until: parseTime(opts.until, '--until', true) } : {}),
           ...(opts.limit ? { limit: parseLimit(opts.limit) } : {}),
         };
+        const remote = ctx.remote();
+        if (remote) {
+          // Checked here (above) for the CLI's messages; sent as given, the server reads them the same way.
+          const { item, env, tier, release, commit, change, deployment, trigger, actor, since, until, limit } = opts;
+          const query = { item, env, tier, release, commit, change, deployment, trigger, actor, since, until, limit };
+          const { snapshots: hits } = await remote.call<{ snapshots: SnapshotHit[] }>('GET', '/api/v1/snapshots', {
+            query,
+          });
+          ctx.out.result({ snapshots: hits }, () => render(hits));
+          return 0;
+        }
         const session = await ctx.session();
         try {
           const hits = await session.catalog.findSnapshots(filter);
@@ -69,46 +81,58 @@ export function registerSnapshots(program: Command): void {
     .description('a snapshot with all its metadata and the verifications that found it unchanged')
     .action(
       action(async (ctx, id: string) => {
+        const remote = ctx.remote();
+        if (remote) {
+          const shown = await remote.call<Shown>('GET', `/api/v1/snapshots/${segment(id)}`);
+          ctx.out.result(shown, () => renderShown(shown));
+          return 0;
+        }
         const session = await ctx.session();
         try {
           const s = await resolveSnapshot(session.catalog, { id });
           const verifications = await session.catalog.verificationsOf(s.id);
-          ctx.out.result({ ...s, verifications }, () => {
-            const rows: Array<[string, string]> = [
-              ['id', s.id],
-              ['item', s.item],
-              ['environment', s.environment ?? '-'],
-              ['tier', s.tier ?? '-'],
-              ['component', s.component ?? '-'],
-              ['time', s.time],
-              ['trigger', s.trigger],
-              ['release', s.release ?? '-'],
-              ['commit', s.commit ?? '-'],
-              ['change', s.change ?? '-'],
-              ['deployment', s.deployment ?? '-'],
-              ['pipeline', s.pipeline ?? '-'],
-              ['actor', `${s.actor} on ${s.host}`],
-              ['status', s.status],
-              ['files', `${s.files} (${fmtBytes(s.bytes)}; added ${fmtBytes(s.addedBytes)})`],
-              ['parent', s.parent ?? '-'],
-              ['tree', s.tree],
-              ['retain until', s.retainUntil ?? '-'],
-            ];
-            const lines = rows.map(([k, v]) => `${k.padEnd(13)} ${v}`);
-            for (const u of s.unreadable) lines.push(`unreadable    ${u}`);
-            for (const v of verifications) {
-              lines.push(
-                `verified      ${v.time} by ${v.actor} (${v.trigger}${v.release ? `, release ${v.release}` : ''}${v.change ? `, change ${v.change}` : ''})`,
-              );
-            }
-            return lines.join('\n');
-          });
+          const shown: Shown = { ...s, verifications };
+          ctx.out.result(shown, () => renderShown(shown));
           return 0;
         } finally {
           await session.close();
         }
       }),
     );
+}
+
+type Shown = SnapshotRecord & { readonly verifications: readonly VerificationRecord[] };
+
+function renderShown(shown: Shown): string {
+  const { verifications, ...s } = shown;
+  const rows: Array<[string, string]> = [
+    ['id', s.id],
+    ['item', s.item],
+    ['environment', s.environment ?? '-'],
+    ['tier', s.tier ?? '-'],
+    ['component', s.component ?? '-'],
+    ['time', s.time],
+    ['trigger', s.trigger],
+    ['release', s.release ?? '-'],
+    ['commit', s.commit ?? '-'],
+    ['change', s.change ?? '-'],
+    ['deployment', s.deployment ?? '-'],
+    ['pipeline', s.pipeline ?? '-'],
+    ['actor', `${s.actor} on ${s.host}`],
+    ['status', s.status],
+    ['files', `${s.files} (${fmtBytes(s.bytes)}; added ${fmtBytes(s.addedBytes)})`],
+    ['parent', s.parent ?? '-'],
+    ['tree', s.tree],
+    ['retain until', s.retainUntil ?? '-'],
+  ];
+  const lines = rows.map(([k, v]) => `${k.padEnd(13)} ${v}`);
+  for (const u of s.unreadable) lines.push(`unreadable    ${u}`);
+  for (const v of verifications) {
+    lines.push(
+      `verified      ${v.time} by ${v.actor} (${v.trigger}${v.release ? `, release ${v.release}` : ''}${v.change ? `, change ${v.change}` : ''})`,
+    );
+  }
+  return lines.join('\n');
 }
 
 function render(hits: readonly SnapshotHit[]): string {
@@ -147,7 +171,7 @@ export function parseTime(value: string, flag: string, inclusiveEnd = false): Da
   return inclusiveEnd ? new Date(d.getTime() + (dateOnly ? 86_400_000 : 1)) : d;
 }
 
-function parseLimit(value: string): number {
+export function parseLimit(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0)
     throw new CairnError('CAIRN_E_USAGE', `--limit ${value} is not a positive whole number`);
