@@ -22,5 +22,6 @@ export { addRepositoryKey, initRepository, listRepositoryKeys, removeRepositoryK
 export { resolveSnapshot, type SnapshotSelector } from './resolve.js';
 export { type RestoreRequest, type RestoreResult, restoreSnapshot } from './restore.js';
 export { type RunOptions, runMetadata } from './run-metadata.js';
+export { parseSearchTime, type SearchOptions, searchFilter, TRIGGERS } from './search.js';
 export { openCatalogOf, openRepository, openSession, type Session, type SessionOptions } from './session.js';
 export { type ItemResult, type SnapshotRequest, selectItems, takeSnapshots } from './snapshot.js';

@@ -6,12 +6,12 @@ import { type Command, Option } from 'commander';
 import { AUDIT_RESULTS, type AuditExportFormat, type AuditVerifyResult, exportAudit } from '../../audit/index.js';
 import type { AuditEventFilter, AuditEventRecord, AuditResult } from '../../catalog/index.js';
 import { CairnError, ExitCode } from '../../errors/index.js';
-import { verifyAuditTrail } from '../../services/index.js';
+import { parseSearchTime as parseTime, verifyAuditTrail } from '../../services/index.js';
 import { table } from '../output.js';
 import type { Query } from '../remote.js';
 import { action } from '../run.js';
 import { VERSION } from '../version.js';
-import { parseLimit, parseTime } from './snapshots.js';
+import { parseLimit } from './snapshots.js';
 
 interface FilterOptions {
   since?: string;

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { Trigger } from '../../catalog/index.js';
 import { ExitCode } from '../../errors/index.js';
-import { type ItemResult, runMetadata, takeSnapshots } from '../../services/index.js';
+import { type ItemResult, runMetadata, TRIGGERS, takeSnapshots } from '../../services/index.js';
 import type { Context } from '../context.js';
 import { fmtBytes, fmtDuration } from '../output.js';
 import { action, collect } from '../run.js';
@@ -16,8 +16,6 @@ interface SnapshotOptions {
   deployment?: string;
   force?: boolean;
 }
-
-export const TRIGGERS = ['pre-deploy', 'post-deploy', 'scheduled', 'manual'] as const;
 
 export function registerSnapshot(program: Command): void {
   program

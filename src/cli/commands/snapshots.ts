@@ -1,11 +1,10 @@
 import { type Command, Option } from 'commander';
 import type { SnapshotFilter, SnapshotHit, SnapshotRecord, Trigger, VerificationRecord } from '../../catalog/index.js';
 import { CairnError } from '../../errors/index.js';
-import { resolveSnapshot } from '../../services/index.js';
+import { resolveSnapshot, searchFilter, TRIGGERS } from '../../services/index.js';
 import { fmtBytes, table } from '../output.js';
 import { segment } from '../remote-mode.js';
 import { action, collect } from '../run.js';
-import { TRIGGERS } from './snapshot.js';
 
 interface SearchOptions {
   item?: string[];
@@ -40,20 +39,10 @@ export function registerSnapshots(program: Command): void {
     .option('--limit <n>', 'at most this many')
     .action(
       action(async (ctx, opts: SearchOptions) => {
-        const filter: SnapshotFilter = {
-          ...(opts.item ? { item: opts.item } : {}),
-          ...(opts.env ? { environment: opts.env } : {}),
-          ...(opts.tier ? { tier: opts.tier } : {}),
-          ...(opts.release ? { release: opts.release } : {}),
-          ...(opts.commit ? { commit: opts.commit } : {}),
-          ...(opts.change ? { change: opts.change } : {}),
-          ...(opts.deployment ? { deployment: opts.deployment } : {}),
-          ...(opts.trigger ? { trigger: opts.trigger } : {}),
-          ...(opts.actor ? { actor: opts.actor } : {}),
-          ...(opts.since ? { since: parseTime(opts.since, '--since') } : {}),
-          ...(opts.until ? { until: parseTime(opts.until, '--until', true) } : {}),
-          ...(opts.limit ? { limit: parseLimit(opts.limit) } : {}),
-        };
+        const filter: SnapshotFilter = searchFilter(
+          { ...opts, limit: opts.limit ? parseLimit(opts.limit) : undefined },
+          (field) => `--${field}`,
+        );
         const remote = ctx.remote();
         if (remote) {
           // Checked here (above) for the CLI's messages; sent as given, the server reads them the same way.
@@ -153,22 +142,6 @@ function render(hits: readonly SnapshotHit[]): string {
       h.verifications[0]?.time.replace('T', ' ').slice(0, 19) ?? '',
     ]),
   );
-}
-
-/**
- * A time for --since, or for --until with `inclusiveEnd`: "at or before" on the command line, while the
- * catalog's upper bound is exclusive, so it becomes the next millisecond (times are kept to the
- * millisecond), or the next day's midnight for a bare date.
- */
-export function parseTime(value: string, flag: string, inclusiveEnd = false): Date {
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
-  const d = dateOnly ? new Date(`${value}T00:00:00.000Z`) : new Date(value);
-  if (Number.isNaN(d.getTime()))
-    throw new CairnError(
-      'CAIRN_E_USAGE',
-      `${flag} ${value} is not a date or time (use ISO 8601, e.g. 2026-11-29 or 2026-11-29T08:00:00Z)`,
-    );
-  return inclusiveEnd ? new Date(d.getTime() + (dateOnly ? 86_400_000 : 1)) : d;
 }
 
 export function parseLimit(value: string): number {

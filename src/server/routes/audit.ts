@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { AuditEventFilter } from '../../catalog/index.js';
+import { parseSearchTime } from '../../services/index.js';
 import type { ServerContext } from '../context.js';
 import { addRoute } from '../route-kit.js';
 import { auditEventsSchema, auditVerifySchema } from '../schemas/access.js';
 import { isoTime, obj, str } from '../schemas/common.js';
-import { parseQueryTime } from '../time-filter.js';
 
 interface LogQuery {
   identity?: string;
@@ -38,8 +38,8 @@ function toFilter(q: LogQuery): AuditEventFilter {
     ...(q.action ? { action: q.action } : {}),
     ...(q.result ? { result: q.result } : {}),
     ...(q.target ? { target: q.target } : {}),
-    ...(q.since ? { since: parseQueryTime(q.since, 'querystring.since').toISOString() } : {}),
-    ...(q.until ? { until: parseQueryTime(q.until, 'querystring.until', true).toISOString() } : {}),
+    ...(q.since ? { since: parseSearchTime(q.since, 'querystring.since').toISOString() } : {}),
+    ...(q.until ? { until: parseSearchTime(q.until, 'querystring.until', true).toISOString() } : {}),
     ...(q.after !== undefined ? { afterSeq: q.after } : {}),
     ...(q.limit ? { limit: q.limit } : {}),
     ...(q.order ? { order: q.order } : {}),

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Trigger } from '../../catalog/index.js';
 import { CairnError } from '../../errors/index.js';
+import { TRIGGERS } from '../../services/index.js';
 import type { SnapshotCreateInput } from '../backend.js';
 import type { ServerContext } from '../context.js';
 import { callerOf } from '../request-audit.js';
@@ -8,7 +9,6 @@ import { allowedRestoreTarget } from '../restore-target.js';
 import { addRoute } from '../route-kit.js';
 import { arr, bool, obj, snapshotId, str } from '../schemas/common.js';
 import { checkReportSchema, createdSnapshotsSchema, restoreResultSchema } from '../schemas/results.js';
-import { TRIGGERS } from './snapshots.js';
 
 interface CreateBody {
   items?: string[];

@@ -1,27 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import type { SnapshotFilter, Trigger } from '../../catalog/index.js';
+import type { SnapshotFilter } from '../../catalog/index.js';
+import { type SearchOptions, searchFilter, TRIGGERS } from '../../services/index.js';
 import type { ServerContext } from '../context.js';
 import { addRoute } from '../route-kit.js';
 import { arr, bool, isoTime, obj, snapshotId, str } from '../schemas/common.js';
 import { diffSchema, listingSchema, snapshotsSchema, snapshotWithVerificationsSchema } from '../schemas/results.js';
-import { parseQueryTime } from '../time-filter.js';
 
-export const TRIGGERS: readonly Trigger[] = ['pre-deploy', 'post-deploy', 'scheduled', 'manual'];
-
-interface SearchQuery {
-  item?: string[];
-  env?: string;
-  tier?: string;
-  release?: string;
-  commit?: string;
-  change?: string;
-  deployment?: string;
-  trigger?: Trigger;
-  actor?: string;
-  since?: string;
-  until?: string;
-  limit?: number;
-}
+type SearchQuery = SearchOptions;
 
 /** Reading the catalog and snapshots: `cairn snapshots`, `show`, `ls`, `diff`. */
 export function registerSnapshotReadRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -103,18 +88,5 @@ export function registerSnapshotReadRoutes(app: FastifyInstance, ctx: ServerCont
 }
 
 function toFilter(q: SearchQuery): SnapshotFilter {
-  return {
-    ...(q.item ? { item: q.item } : {}),
-    ...(q.env ? { environment: q.env } : {}),
-    ...(q.tier ? { tier: q.tier } : {}),
-    ...(q.release ? { release: q.release } : {}),
-    ...(q.commit ? { commit: q.commit } : {}),
-    ...(q.change ? { change: q.change } : {}),
-    ...(q.deployment ? { deployment: q.deployment } : {}),
-    ...(q.trigger ? { trigger: q.trigger } : {}),
-    ...(q.actor ? { actor: q.actor } : {}),
-    ...(q.since ? { since: parseQueryTime(q.since, 'querystring.since') } : {}),
-    ...(q.until ? { until: parseQueryTime(q.until, 'querystring.until', true) } : {}),
-    ...(q.limit ? { limit: q.limit } : {}),
-  };
+  return searchFilter(q, (field) => `querystring.${field}`);
 }
