@@ -53,10 +53,8 @@ export async function checkCheckpoint(
   { name, checkpoint: cp }: LoadedCheckpoint,
   chain: { readonly hashes: ReadonlyMap<number, string>; readonly lastSeq: number },
 ): Promise<AuditFinding | undefined> {
-  if (cp.seq > chain.lastSeq) {
-    const from = chain.lastSeq + 1;
-    return finding(from, 'truncated', `${name} vouches for events up to ${cp.seq}; the catalog ends at ${from - 1}`);
-  }
+  // With the key, the sealed copies come first: after a cut tail, events recorded since then sit at
+  // the cut's sequence numbers, and the first of them is the first bad event, not the tail.
   if (opener) {
     let sealed: string[];
     try {
@@ -71,6 +69,10 @@ export async function checkCheckpoint(
     }
     const found = await compareSealed(store, name, cp, sealed, chain.lastSeq);
     if (found) return found;
+  }
+  if (cp.seq > chain.lastSeq) {
+    const from = chain.lastSeq + 1;
+    return finding(from, 'truncated', `${name} vouches for events up to ${cp.seq}; the catalog ends at ${from - 1}`);
   }
   const hash = chain.hashes.get(cp.seq);
   if (hash !== undefined && hash !== cp.hash) {
