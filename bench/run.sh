@@ -4,6 +4,8 @@
 #   BENCH_FILES   files in the corpus (50000)          BENCH_SCALE  multiplies BENCH_FILES (1; 0.02 = smoke test)
 #   BENCH_TOOLS   "cairn restic borg borg-zstd"        BENCH_KEEP   1 keeps repositories, restores and the corpus copy
 #   BENCH_VERIFY  1 checks every restore byte for byte (untimed; default 1)
+#   BENCH_CATALOG 1 ends with the catalog search at BENCH_ROWS snapshot rows (bench/catalog-search.ts); 0 skips
+#   BENCH_ROWS    1000000 × BENCH_SCALE            BENCH_DIALECTS  "sqlite postgres" (PostgreSQL: BENCH_PG_URL)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -12,6 +14,8 @@ SCALE=${BENCH_SCALE:-1}
 TOOLS=${BENCH_TOOLS:-cairn restic borg borg-zstd}
 KEEP=${BENCH_KEEP:-0}
 VERIFY=${BENCH_VERIFY:-1}
+CATALOG=${BENCH_CATALOG:-1}
+CATALOG_ROWS=${BENCH_ROWS:-$(awk -v s="$SCALE" 'BEGIN { printf "%d", 1000000 * s }')}
 WORK=$ROOT/bench/work
 RUN=$WORK/run
 CORPUS=$RUN/corpus
@@ -188,4 +192,11 @@ node --import tsx bench/report.ts --steps "$STEPS" --corpus "$CORPUS" --generate
 if [[ $KEEP != 1 ]]; then
   for tool in $TOOLS; do rm -rf "${RUN:?}/$tool"; done
   rm -rf "$CORPUS"
+fi
+
+# --- catalog search at scale (BENCHMARKS.md, "Catalog search at 1,000,000 snapshots") ----------------------
+# Last, so that a missing PostgreSQL or a wrong hit fails the run without losing the tool comparison above.
+if [[ $CATALOG == 1 ]]; then
+  say "catalog search at $CATALOG_ROWS snapshot rows (BENCH_CATALOG=0 skips)"
+  BENCH_ROWS=$CATALOG_ROWS node --import tsx bench/catalog-search.ts
 fi
