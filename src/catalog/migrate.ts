@@ -15,7 +15,14 @@ export async function runMigrations(
     ...migrationTables,
     migrationTableSchema: dialect === 'postgres' ? await postgresSchema(db, schema) : undefined,
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely's Migrator looks for its table by listing every table of the database; when another
+  // catalog's schema is dropped during that scan, PostgreSQL answers 3F000 (no such schema) for a
+  // schema that is not ours. Nothing has been migrated then, so looking again is safe.
+  for (let attempt = 1; attempt <= 3 && error !== undefined && isVanishedSchema(error, results); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error === undefined) return;
   const failed = results?.find((result) => result.status === 'Error')?.migrationName;
   const reason = error instanceof Error ? error.message : String(error);
@@ -45,4 +52,8 @@ async function postgresSchema(db: Kysely<CatalogDatabase>, schema: string | unde
     );
   }
   return row.name;
+}
+
+function isVanishedSchema(error: unknown, results: readonly { status: string }[] | undefined): boolean {
+  return (error as { code?: unknown } | null)?.code === '3F000' && !results?.some((r) => r.status !== 'NotExecuted');
 }
