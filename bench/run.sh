@@ -4,7 +4,8 @@
 #   BENCH_FILES   files in the corpus (50000)          BENCH_SCALE  multiplies BENCH_FILES (1; 0.02 = smoke test)
 #   BENCH_TOOLS   "cairn restic borg borg-zstd"        BENCH_KEEP   1 keeps repositories, restores and the corpus copy
 #   BENCH_VERIFY  1 checks every restore byte for byte (untimed; default 1)
-#   BENCH_CATALOG 1 ends with the catalog search at BENCH_ROWS snapshot rows (bench/catalog-search.ts); 0 skips
+#   BENCH_CATALOG 1 ends with the catalog search and the HTTP search under load at BENCH_ROWS snapshot rows
+#                 (bench/catalog-search.ts, bench/http-search.ts); 0 skips
 #   BENCH_ROWS    1000000 × BENCH_SCALE            BENCH_DIALECTS  "sqlite postgres" (PostgreSQL: BENCH_PG_URL)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -199,4 +200,6 @@ fi
 if [[ $CATALOG == 1 ]]; then
   say "catalog search at $CATALOG_ROWS snapshot rows (BENCH_CATALOG=0 skips)"
   BENCH_ROWS=$CATALOG_ROWS node --import tsx bench/catalog-search.ts
+  say "HTTP search under load at $CATALOG_ROWS snapshot rows, audit log on (BENCH_CATALOG=0 skips)"
+  BENCH_ROWS=$CATALOG_ROWS BENCH_BUILD=0 node --import tsx bench/http-search.ts
 fi
