@@ -504,8 +504,9 @@ async function benchDialect(dialect: string): Promise<DialectReport> {
   } else if (dialect !== 'sqlite') {
     throw new Error(`unknown dialect ${dialect}: BENCH_DIALECTS takes sqlite and postgres`);
   }
+  // The server logs two lines per request (100 MB a dialect); what is kept is in bench/work (see keepLog).
+  const fullLog = join(dir, 'serve.log');
   const serverLog = join(WORK, `http-search-${dialect}.log`);
-  rmSync(serverLog, { force: true });
   const profileDir = profile ? join(WORK, 'http-search-prof', dialect) : undefined;
   if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   let server: Server | undefined;
@@ -526,7 +527,7 @@ async function benchDialect(dialect: string): Promise<DialectReport> {
     const catalogOptions: CatalogOptions = catalogUrl
       ? { url: catalogUrl }
       : { sqlitePath: join(home, id.slice(0, 16), 'catalog.sqlite') }; // as openCatalogOf
-    server = await startServer(env, dir, serverLog, profileDir);
+    server = await startServer(env, dir, fullLog, profileDir);
     log(
       `${dialect}: cairn serve at ${server.url} (pid ${server.pid}); loading ${rows} generated snapshots into its catalog`,
     );
@@ -603,9 +604,22 @@ async function benchDialect(dialect: string): Promise<DialectReport> {
     };
   } finally {
     await server?.stop();
+    keepLog(fullLog, serverLog);
     rmSync(dir, { recursive: true, force: true });
     if (database) await pgAdmin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   }
+}
+
+/** The server log's warnings and errors (and anything not pino's JSON), and its last 50 lines. */
+function keepLog(from: string, to: string): void {
+  let lines: string[];
+  try {
+    lines = readFileSync(from, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return;
+  }
+  const notable = lines.filter((line) => !/^\{"level":[23]0,/.test(line));
+  writeFileSync(to, `${[...notable, '…', ...lines.slice(-50)].join('\n')}\n`);
 }
 
 async function pgAdmin(statement: string): Promise<void> {
