@@ -143,7 +143,8 @@ admin_token="$(cairn token create --name quickstart-admin --role admin --expires
 viewer_token="$(cairn token create --name quickstart-viewer --role viewer --expires 1d --json | json_field token)"
 echo "created tokens quickstart-admin (admin) and quickstart-viewer (viewer), valid for a day"
 PORT="${CAIRN_QUICKSTART_PORT:-8420}"
-cairn serve --port "$PORT" --json >"$WORK/serve.json" 2>"$WORK/serve.log" &
+# node itself, not the cairn function: $! must be the server, so that stopping it stops it.
+node "$REPO/bin/cairn.js" serve --port "$PORT" --json >"$WORK/serve.json" 2>"$WORK/serve.log" &
 server_pid=$!
 stop_server() {
   local rc=$?

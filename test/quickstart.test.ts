@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { ROOT, scratch } from './helpers.js';
@@ -20,4 +21,7 @@ it('the README quickstart runs end to end on the shipped example', () => {
   assert.match(r.stdout, /\n\d+ snapshots\n/);
   assert.match(r.stdout, /HTTP 403/);
   assert.match(r.stdout, /the server has been stopped/);
+  // ...and it has: no server is left running after the script.
+  const { pid } = JSON.parse(readFileSync(join(dir, 'serve.json'), 'utf8')) as { pid: number };
+  assert.throws(() => process.kill(pid, 0), /ESRCH/, `cairn serve (pid ${pid}) is still running`);
 });
