@@ -16,9 +16,10 @@ export async function runMigrations(
     migrationTableSchema: dialect === 'postgres' ? await postgresSchema(db, schema) : undefined,
   });
   let { error, results } = await migrator.migrateToLatest();
-  // Kysely's Migrator looks for its table by listing every table of the database; when another
-  // catalog's schema is dropped during that scan, PostgreSQL answers 3F000 (no such schema) for a
-  // schema that is not ours. Nothing has been migrated then, so looking again is safe.
+  // Kysely's Migrator looks for its table by listing every table (and column) of the database; when
+  // another catalog's schema or table is created or dropped during that scan, PostgreSQL answers with
+  // an error about an object that is not ours (3F000 no such schema, 42P01 no such table, 42703 no
+  // such column). Nothing has been migrated then, so looking again is safe.
   for (let attempt = 1; attempt <= 3 && error !== undefined && isVanishedSchema(error, results); attempt++) {
     await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
     ({ error, results } = await migrator.migrateToLatest());
@@ -55,5 +56,10 @@ async function postgresSchema(db: Kysely<CatalogDatabase>, schema: string | unde
 }
 
 function isVanishedSchema(error: unknown, results: readonly { status: string }[] | undefined): boolean {
-  return (error as { code?: unknown } | null)?.code === '3F000' && !results?.some((r) => r.status !== 'NotExecuted');
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    typeof code === 'string' &&
+    ['3F000', '42P01', '42703'].includes(code) &&
+    !results?.some((r) => r.status !== 'NotExecuted')
+  );
 }
