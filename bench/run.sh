@@ -7,6 +7,7 @@
 #   BENCH_CATALOG 1 ends with the catalog search and the HTTP search under load at BENCH_ROWS snapshot rows
 #                 (bench/catalog-search.ts, bench/http-search.ts); 0 skips
 #   BENCH_ROWS    1000000 × BENCH_SCALE            BENCH_DIALECTS  "sqlite postgres" (PostgreSQL: BENCH_PG_URL)
+#   BENCH_S3      1 ends with bench/s3.sh: Cairn and restic on a local Ceph RGW (starts its own); 0 skips
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -25,30 +26,10 @@ STEPS=$RUN/steps.tsv
 export RESTIC_PASSWORD=bench-only BORG_PASSPHRASE=bench-only CAIRN_PASSWORD=bench-only
 export BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes BORG_RELOCATED_REPO_ACCESS_IS_OK=yes
 
-say() { printf '\n== %s\n' "$*" >&2; }
-# One row per measurement: tool, step, value (seconds, or bytes for *-bytes steps), max RSS KB, status, note.
-record() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$STEPS"; }
-declare -A BROKEN=()
-
-# measure TOOL STEP CMD...: runs CMD under GNU time; output goes to logs/TOOL-STEP.{out,err}.
-measure() {
-  local tool=$1 step=$2 log=$RUN/logs/$1-$2 status=ok note='' secs rss
-  shift 2
-  if [[ -n ${BROKEN[$tool]:-} ]]; then
-    record "$tool" "$step" '' '' skipped "${BROKEN[$tool]}"
-    return 1
-  fi
-  /usr/bin/time -f '%e %M' -o "$log.time" "$@" >"$log.out" 2>"$log.err" || status=fail
-  read -r secs rss < <(tail -n 1 "$log.time")
-  [[ $status == ok ]] || note=$(grep -v '^\s*$' "$log.err" | tail -n 1 | tr '\t' ' ' | cut -c1-200)
-  record "$tool" "$step" "$secs" "$rss" "$status" "$note"
-  printf '%-10s %-12s %8ss %8s KB  %s %s\n' "$tool" "$step" "$secs" "$rss" "$status" "$note" >&2
-  [[ $status == ok ]]
-}
+# shellcheck source=bench/lib/common.sh
+source "$ROOT/bench/lib/common.sh"
 
 size_of() { du -sb "$1" 2>/dev/null | cut -f1; }
-# A tree's identity: every file's path and SHA-256, hashed.
-manifest() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64); }
 # Where a restore put the corpus: restic keeps the absolute path, borg the relative one.
 restored_root() {
   local d
@@ -99,16 +80,7 @@ if ! npm run --silent build >"$RUN/logs/build.log" 2>&1; then
   echo "${BROKEN[cairn]}" >&2
 fi
 
-GEN=$(cat bench/corpus.ts bench/lib/*.ts | sha256sum | cut -c1-10)
-NAME="files$FILES-scale$SCALE-seed1"
-PRISTINE=$ROOT/bench/corpus/$NAME-$GEN
-if [[ ! -f $PRISTINE.json ]]; then
-  say "generating corpus $NAME (generator $GEN)"
-  rm -rf "$ROOT/bench/corpus/$NAME"-*
-  mkdir -p "$ROOT/bench/corpus"
-  measure corpus generate node --import tsx bench/corpus.ts --out "$PRISTINE" --files "$FILES" --scale "$SCALE" --seed 1
-  cp "$RUN/logs/corpus-generate.out" "$PRISTINE.json"
-fi
+prepare_corpus "$FILES" "$SCALE"
 say "copying corpus (the run mutates its copy; the cached one stays pristine)"
 cp -a "$PRISTINE" "$CORPUS"
 # The file the single-file restores fetch: a small config file from the middle of the sorted listing.
@@ -202,4 +174,10 @@ if [[ $CATALOG == 1 ]]; then
   BENCH_ROWS=$CATALOG_ROWS node --import tsx bench/catalog-search.ts
   say "HTTP search under load at $CATALOG_ROWS snapshot rows, audit log on (BENCH_CATALOG=0 skips)"
   BENCH_ROWS=$CATALOG_ROWS BENCH_BUILD=0 node --import tsx bench/http-search.ts
+fi
+
+# --- on S3 (BENCHMARKS.md, "On S3: Ceph RGW") --------------------------------------------------------------
+if [[ ${BENCH_S3:-1} == 1 ]]; then
+  say "Cairn and restic on S3 (Ceph RGW; BENCH_S3=0 skips)"
+  bash bench/s3.sh
 fi
