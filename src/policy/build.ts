@@ -95,8 +95,14 @@ export function buildPolicy(raw: RawPolicy, ctx: BuildContext): Policy {
     exclude,
     items,
     exceptions,
+    replication: raw.replication ? { to: location(raw.replication.to, ctx.dir) } : undefined,
     extra,
   });
+}
+
+/** A repository location: URLs (s3://, file://, mem:) as written, a path relative to the policy file. */
+function location(to: string, dir: string): string {
+  return /^[a-z][a-z0-9+.-]*:/i.test(to) && !/^[a-z]:[\\/]/i.test(to) ? to : resolve(dir, to);
 }
 
 function buildTier(name: string, tier: RawTier): Tier {

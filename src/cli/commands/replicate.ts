@@ -1,0 +1,187 @@
+import type { Command } from 'commander';
+import { CairnError, ExitCode, errnoCode, isCairnError } from '../../errors/index.js';
+import type { Policy } from '../../policy/index.js';
+import type { Repository } from '../../repo/index.js';
+import {
+  type ItemResult,
+  openReplica,
+  type ReplicateResult,
+  type ReplicationStatus,
+  replicateRepository,
+  replicationStatus,
+} from '../../services/index.js';
+import type { Context } from '../context.js';
+import { fmtBytes, fmtDuration, table } from '../output.js';
+import { action } from '../run.js';
+
+interface ReplicateOptions {
+  to?: string;
+  status?: boolean;
+  syncLocks?: boolean;
+  concurrency?: string;
+}
+
+export function registerReplicate(program: Command): void {
+  program
+    .command('replicate')
+    .description('copy the repository to a second one (another bucket or folder): every object it lacks, verified')
+    .option(
+      '--to <repo>',
+      'the second repository: a folder or s3://bucket/prefix (default: replication.to in cairn.yaml)',
+    )
+    .option('--status', 'show per item how many snapshots the replica lacks and since when; copy nothing')
+    .option('--sync-locks', "raise every replica object's lock to the primary's (costs a HEAD per object on S3)")
+    .option('--concurrency <n>', 'objects copied at the same time', '8')
+    .addHelpText(
+      'after',
+      '\nThe replica is a byte-for-byte mirror: same repository id, same keys, so the same secret opens it\n' +
+        'and `cairn --repo REPO2 restore` works from it alone. Each object is checked against its SHA-256\n' +
+        'before it is sent and read back after; it keeps its retention, lock mode and legal hold. A run\n' +
+        'copies only what the replica lacks, so an interrupted run is resumed by running it again.\n' +
+        'Nothing is ever deleted on the replica. A location holding another repository is refused.\n' +
+        'Exit codes: 0 the replica has every object; 1 an object failed or a snapshot was held back;\n' +
+        'with --status, 1 when an item whose tier has `replicate: true` is behind.',
+    )
+    .action(
+      action(async (ctx, opts: ReplicateOptions) => {
+        if (ctx.remote()) throw new CairnError('CAIRN_E_USAGE', 'replicate runs against the repository, not --server');
+        const concurrency = Number(opts.concurrency ?? '8');
+        if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+          throw new CairnError(
+            'CAIRN_E_USAGE',
+            `--concurrency ${opts.concurrency} must be a whole number from 1 to 64`,
+          );
+        const policy = await ctx.policyIfAny();
+        const location = opts.to ?? policy?.replication?.to;
+        if (!location)
+          throw new CairnError(
+            'CAIRN_E_USAGE',
+            'no replica named: pass --to REPO2 or set replication.to in cairn.yaml',
+          );
+        const target = openReplica(location);
+        try {
+          const session = await ctx.session();
+          if (opts.status) {
+            const status = await replicationStatus(session.repo, session.catalog, policy, target);
+            ctx.out.result(status, () => renderStatus(status));
+            return status.late.length > 0 ? ExitCode.failed : ExitCode.ok;
+          }
+          const progress = ctx.out.progress();
+          let result: ReplicateResult;
+          try {
+            result = await replicateRepository(
+              session.repo,
+              { to: target, concurrency, syncLocks: opts.syncLocks ?? false },
+              progress,
+            );
+          } finally {
+            progress.done();
+          }
+          ctx.out.result(result, () => renderResult(result));
+          return result.ok ? ExitCode.ok : ExitCode.failed;
+        } finally {
+          await target.close();
+        }
+      }),
+    );
+}
+
+/** What `cairn snapshot` reports about the replication it ran after committing its snapshots. */
+export interface AfterSnapshotReplication {
+  readonly to: string;
+  readonly ok: boolean;
+  /** The snapshotted items whose tier has `replicate: true`. */
+  readonly items: readonly string[];
+  readonly result?: ReplicateResult;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/**
+ * After `cairn snapshot`: where the policy names a replica and a snapshotted item's tier replicates,
+ * copy what the replica lacks. The snapshots are committed already; a failure here is a warning.
+ */
+export async function replicateAfterSnapshot(
+  ctx: Context,
+  repo: Repository,
+  policy: Policy,
+  results: readonly ItemResult[],
+): Promise<AfterSnapshotReplication | undefined> {
+  const to = policy.replication?.to;
+  if (!to) return undefined;
+  const items = results
+    .filter((r) => r.status !== 'failed')
+    .map((r) => r.item)
+    .filter((name) => {
+      const tier = policy.items.find((i) => i.name === name)?.tier;
+      return tier !== undefined && policy.tiers[tier]?.replicate === true;
+    });
+  if (items.length === 0) return undefined;
+  const progress = ctx.out.progress();
+  let target: ReturnType<typeof openReplica> | undefined;
+  try {
+    target = openReplica(to);
+    const result = await replicateRepository(repo, { to: target }, progress);
+    progress.done();
+    if (!result.ok) {
+      const n = result.failed.length + result.heldBack.length;
+      ctx.out.warn(
+        `replication to ${to}: ${n} object(s) not copied; the snapshots are committed, run \`cairn replicate\``,
+      );
+    }
+    return { to, ok: result.ok, items, result };
+  } catch (err) {
+    progress.done();
+    const code = isCairnError(err) ? err.code : (errnoCode(err) ?? 'CAIRN_E_STORAGE');
+    const message = err instanceof Error ? err.message : String(err);
+    ctx.out.warn(
+      `replication to ${to} failed (${code}: ${message}); the snapshots are committed, run \`cairn replicate\``,
+    );
+    return { to, ok: false, items, error: { code, message } };
+  } finally {
+    await target?.close().catch(() => {});
+  }
+}
+
+export function describeReplication(r: AfterSnapshotReplication): string {
+  if (r.error) return `replication to ${r.to}: FAILED ${r.error.code}: ${r.error.message}`;
+  return `replication: ${renderResult(r.result!)}`;
+}
+
+function renderResult(r: ReplicateResult): string {
+  const lines: string[] = [];
+  const kinds = Object.entries(r.copiedByKind)
+    .map(([kind, n]) => `${n} ${kind}`)
+    .join(', ');
+  if (r.copied === 0 && r.failed.length === 0 && r.heldBack.length === 0)
+    lines.push(`nothing to copy: ${r.to} has all ${r.objects} objects of ${r.from}`);
+  else
+    lines.push(
+      `copied ${r.copied} objects (${fmtBytes(r.copiedBytes)}) to ${r.to}${kinds ? `: ${kinds}` : ''}; ${r.alreadyThere} were there already`,
+    );
+  if (r.copied > 0) {
+    const v = r.verified;
+    const share = Math.round((100 * v.verifyMs) / Math.max(1, v.readMs + v.writeMs + v.verifyMs));
+    lines.push(
+      `verified on arrival: ${v.objects} objects, ${fmtBytes(v.bytes)} read back (${share}% of the transfer time); took ${fmtDuration(r.durationMs / 1000)}`,
+    );
+  }
+  if (r.locksRaised > 0) lines.push(`raised the lock of ${r.locksRaised} objects already on the replica`);
+  for (const p of r.heldBack) lines.push(`held back: ${p.message}`);
+  for (const p of r.failed) lines.push(`failed: ${p.key}: ${p.code}: ${p.message}`);
+  return lines.join('\n');
+}
+
+function renderStatus(s: ReplicationStatus): string {
+  const rows = s.items.map((i) => [
+    i.item,
+    i.tier ?? '-',
+    i.replicate ? 'yes' : 'no',
+    String(i.snapshots),
+    String(i.behind),
+    i.behind > 0 ? fmtDuration(i.lagMs / 1000) : '-',
+    i.newestReplicated ?? '-',
+  ]);
+  const head = `replica ${s.to} of ${s.from}: ${s.behind === 0 ? 'up to date' : `${s.behind} snapshots behind`}`;
+  const late = s.late.length > 0 ? `\nlate (tier replicates after every snapshot): ${s.late.join(', ')}` : '';
+  return `${head}\n${table(['ITEM', 'TIER', 'REPLICATE', 'SNAPSHOTS', 'BEHIND', 'LAG', 'NEWEST REPLICATED'], rows)}${late}`;
+}
