@@ -5,7 +5,14 @@ import type { Command } from 'commander';
 import type { Identity } from '../auth/index.js';
 import { CairnError, errnoCode } from '../errors/index.js';
 import { loadPolicy, type Policy, type PolicyIssue } from '../policy/index.js';
-import { keyFileSecret, newKeyFileContent, type Secret } from '../repo/index.js';
+import {
+  keyFileSecret,
+  keyProviderFromSpec,
+  newKeyFileContent,
+  PASSPHRASE_KDFS,
+  type PassphraseKdf,
+  type Secret,
+} from '../repo/index.js';
 import {
   type Governance,
   openGovernance,
@@ -24,6 +31,9 @@ export interface GlobalOptions {
   config?: string;
   passwordFile?: string;
   keyFile?: string;
+  keyProvider?: string;
+  /** `init --kdf`: the passphrase KDF of the first key. */
+  kdf?: string;
   server?: string;
   tokenFile?: string;
   json?: boolean;
@@ -80,23 +90,43 @@ export class Context {
     return resolve(this.opts.config ?? this.env.CAIRN_CONFIG ?? 'cairn.yaml');
   }
 
-  /** --key-file or CAIRN_KEY_FILE, when given. */
+  /** The key file that opens the repository, when that is the secret chosen (see `secret`). */
   get keyFile(): string | undefined {
-    return this.opts.keyFile ?? this.env.CAIRN_KEY_FILE;
+    const choice = this.#choice();
+    return choice?.kind === 'keyfile' ? choice.value : undefined;
   }
 
   /**
-   * The secret that opens the repository: key file, password file, CAIRN_PASSWORD, or a prompt.
-   * `creating` (init) writes a new random key file where --key-file names one that does not exist.
+   * The secret that opens the repository. Flags first (--key-provider, --key-file, --password-file), then
+   * the environment (CAIRN_KEY_PROVIDER, CAIRN_KEY_FILE, CAIRN_PASSWORD_FILE, CAIRN_PASSWORD), then a prompt.
+   * `creating` (init) writes a new random key file where --key-file names one that does not exist, and
+   * gives a passphrase the KDF of --kdf.
    */
   secret(opts: { creating?: boolean } = {}): Promise<Secret> {
     this.#secret ??= this.#readSecret(opts);
     return this.#secret;
   }
 
+  #choice(): { kind: 'provider' | 'keyfile' | 'passwordfile'; value: string } | undefined {
+    const { opts, env } = this;
+    if (opts.keyProvider) return { kind: 'provider', value: opts.keyProvider };
+    if (opts.keyFile) return { kind: 'keyfile', value: opts.keyFile };
+    if (opts.passwordFile) return { kind: 'passwordfile', value: opts.passwordFile };
+    if (env.CAIRN_KEY_PROVIDER) return { kind: 'provider', value: env.CAIRN_KEY_PROVIDER };
+    if (env.CAIRN_KEY_FILE) return { kind: 'keyfile', value: env.CAIRN_KEY_FILE };
+    if (env.CAIRN_PASSWORD_FILE) return { kind: 'passwordfile', value: env.CAIRN_PASSWORD_FILE };
+    return undefined;
+  }
+
   async #readSecret(opts: { creating?: boolean }): Promise<Secret> {
-    const keyFile = this.keyFile;
-    if (keyFile) {
+    const kdf = opts.creating ? passphraseKdf(this.opts.kdf) : undefined;
+    const choice = this.#choice();
+    if (kdf && (choice?.kind === 'provider' || choice?.kind === 'keyfile')) {
+      throw new CairnError('CAIRN_E_USAGE', '--kdf applies to passphrases, not to a key file or a key provider');
+    }
+    if (choice?.kind === 'provider') return { kind: 'provider', provider: keyProviderFromSpec(choice.value, this.env) };
+    if (choice?.kind === 'keyfile') {
+      const keyFile = choice.value;
       if (opts.creating && !existsSync(keyFile)) {
         try {
           writeFileSync(keyFile, newKeyFileContent(), { mode: 0o600, flag: 'wx' });
@@ -109,26 +139,26 @@ export class Context {
       }
       return keyFileSecret(readSecretFile(keyFile, '--key-file'));
     }
-    const passwordFile = this.opts.passwordFile ?? this.env.CAIRN_PASSWORD_FILE;
-    if (passwordFile) {
-      const value = readSecretFile(passwordFile, '--password-file')
+    if (choice?.kind === 'passwordfile') {
+      const value = readSecretFile(choice.value, '--password-file')
         .toString('utf8')
         .replace(/\r?\n$/, '');
-      if (!value) throw new CairnError('CAIRN_E_NO_SECRET', `password file ${passwordFile} is empty`);
-      return { kind: 'password', value };
+      if (!value) throw new CairnError('CAIRN_E_NO_SECRET', `password file ${choice.value} is empty`);
+      return { kind: 'password', value, kdf };
     }
-    if (this.env.CAIRN_PASSWORD) return { kind: 'password', value: this.env.CAIRN_PASSWORD };
+    if (this.env.CAIRN_PASSWORD) return { kind: 'password', value: this.env.CAIRN_PASSWORD, kdf };
     if (process.stdin.isTTY && process.stderr.isTTY) {
       const value = await promptSecret(opts.creating ? 'new repository passphrase: ' : 'repository passphrase: ');
       if (opts.creating && (await promptSecret('again: ')) !== value) {
         throw new CairnError('CAIRN_E_NO_SECRET', 'the passphrases differ');
       }
       if (!value) throw new CairnError('CAIRN_E_NO_SECRET', 'an empty passphrase is not allowed');
-      return { kind: 'password', value };
+      return { kind: 'password', value, kdf };
     }
     throw new CairnError(
       'CAIRN_E_NO_SECRET',
-      'no repository secret: set CAIRN_PASSWORD, or pass --password-file FILE or --key-file FILE (CAIRN_KEY_FILE)',
+      'no repository secret: set CAIRN_PASSWORD, or pass --password-file FILE, --key-file FILE (CAIRN_KEY_FILE) or ' +
+        '--key-provider vault-transit:KEY|aws-kms:KEY (CAIRN_KEY_PROVIDER)',
     );
   }
 
@@ -232,6 +262,13 @@ export interface CommandRecord {
   readonly target: string | null;
   readonly changeId?: string | null;
   readonly details: Readonly<Record<string, unknown>>;
+}
+
+/** `--kdf NAME` checked against the passphrase KDFs; undefined (scrypt) when not given. */
+export function passphraseKdf(name: string | undefined): PassphraseKdf | undefined {
+  if (name === undefined) return undefined;
+  if ((PASSPHRASE_KDFS as readonly string[]).includes(name)) return name as PassphraseKdf;
+  throw new CairnError('CAIRN_E_USAGE', `--kdf ${name} is not one of ${PASSPHRASE_KDFS.join(', ')}`);
 }
 
 function readSecretFile(path: string, flag: string): Buffer {

@@ -9,7 +9,20 @@ export { Chunker, type ChunkerParams, SMALL_FILE_LIMIT } from './chunker.js';
 export type { CompressionParams } from './compress.js';
 export { assertRepository, FORMAT_VERSION, type RepoConfig } from './config.js';
 export { blobIdOfDigest, sha256Hex } from './crypto.js';
-export { addKey, type KeyInfo, keyFileSecret, listKeys, newKeyFileContent, removeKey, type Secret } from './keys.js';
+export { keyProviderFromSpec } from './key-providers/from-spec.js';
+export { PASSPHRASE_KDFS, type PassphraseKdf } from './key-providers/kdf.js';
+export type { KeyProvider, ProviderName } from './key-providers/types.js';
+export {
+  addKey,
+  type KeyInfo,
+  type KeyKind,
+  keyFileSecret,
+  listKeys,
+  newKeyFileContent,
+  removeKey,
+  rotateKey,
+  type Secret,
+} from './keys.js';
 export type { RepoLock } from './lock.js';
 export type { BlobLocation } from './master-index.js';
 export { type BlobType, type PackRecord, packIdOfKey, packKey, type SegmentRecord } from './pack-format.js';

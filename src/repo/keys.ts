@@ -1,93 +1,127 @@
-import { hkdfSync, randomBytes, scrypt as scryptCb } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import { promisify } from 'node:util';
 import { CairnError, isCairnError } from '../errors/index.js';
 import type { Storage } from '../storage/index.js';
 import { type MasterKey, masterKeyFromJSON, masterKeyToJSON, open, randomId, seal, sha256Hex } from './crypto.js';
+import {
+  describeKdf,
+  type Kdf,
+  keyFileKek,
+  newKeyFileKdf,
+  newPassphraseKdf,
+  type PassphraseKdf,
+  passphraseKek,
+} from './key-providers/kdf.js';
+import type { KeyProvider, ProviderName, ProviderRecord } from './key-providers/types.js';
 
-const scrypt = promisify(scryptCb) as (pw: Buffer, salt: Buffer, len: number, o: object) => Promise<Buffer>;
-
-/** How the master key is unlocked: a passphrase (scrypt) or a key file's bytes (HKDF). */
+/** How the master key is unlocked: a passphrase (scrypt or Argon2id), a key file's bytes (HKDF), or a key provider. */
 export type Secret =
-  | { readonly kind: 'password'; readonly value: string }
-  | { readonly kind: 'keyfile'; readonly value: Buffer };
+  | { readonly kind: 'password'; readonly value: string; readonly kdf?: PassphraseKdf | undefined }
+  | { readonly kind: 'keyfile'; readonly value: Buffer }
+  | { readonly kind: 'provider'; readonly provider: KeyProvider };
+
+export type KeyKind = 'password' | 'keyfile' | ProviderName;
 
 export interface KeyInfo {
   readonly id: string;
-  readonly kind: Secret['kind'];
+  readonly kind: KeyKind;
   readonly created: string;
   readonly host: string;
   readonly user: string;
   readonly label?: string;
+  /** Passphrases and key files: the KDF and its parameters (no salt). */
+  readonly kdf?: Readonly<Record<string, unknown>>;
+  /** Key providers: which one, its key, and the address it was wrapped at. */
+  readonly provider?: { readonly name: ProviderName; readonly key: string; readonly address: string };
 }
 
-interface KeyObject extends KeyInfo {
+/** `keys/<id>`, format v1; `kdf` (passphrase, key file) or `provider` (the rest); `repository` since issue 4. */
+interface KeyObject {
   readonly version: 1;
-  readonly kdf:
-    | { name: 'scrypt'; N: number; r: number; p: number; salt: string }
-    | { name: 'hkdf-sha256'; salt: string };
+  readonly id: string;
+  readonly kind: KeyKind;
+  readonly created: string;
+  readonly host: string;
+  readonly user: string;
+  readonly label?: string;
+  readonly kdf?: Kdf;
+  readonly provider?: ProviderRecord;
+  readonly repository?: string;
   readonly wrapped: string;
 }
 
-// N=2^15 costs about 100 ms and 32 MiB here: slow enough to resist guessing, fast enough per command.
-const SCRYPT = { N: 2 ** 15, r: 8, p: 1 };
+const KEY_AAD = 'cairn-key-v1';
 
-async function kek(secret: Secret, kdf: KeyObject['kdf']): Promise<Buffer> {
-  const salt = Buffer.from(kdf.salt, 'base64');
-  if (kdf.name === 'scrypt') {
-    if (secret.kind !== 'password') throw wrongKind(secret);
-    return scrypt(Buffer.from(secret.value.normalize('NFC')), salt, 32, {
-      N: kdf.N,
-      r: kdf.r,
-      p: kdf.p,
-      maxmem: 256 * kdf.N * kdf.r,
-    });
+function kindOf(secret: Secret): KeyKind {
+  return secret.kind === 'provider' ? secret.provider.name : secret.kind;
+}
+
+function idOf(storageKey: string): string {
+  return storageKey.slice('keys/'.length);
+}
+
+/**
+ * Wraps the master key for a new secret under a new `keys/<id>`. `repository` (the repository id) is
+ * recorded, and binds a provider's wrapper to this repository and key object; a provider needs it.
+ */
+export async function addKey(
+  storage: Storage,
+  master: MasterKey,
+  secret: Secret,
+  label?: string,
+  repository?: string,
+): Promise<KeyInfo> {
+  const id = randomId().slice(0, 16);
+  let kek: Buffer;
+  let kdf: Kdf | undefined;
+  let provider: ProviderRecord | undefined;
+  if (secret.kind === 'provider') {
+    if (!repository) throw new CairnError('CAIRN_E_USAGE', 'a key provider wraps a key only for a known repository id');
+    // Only this random KEK leaves the host; it seals the master key here, as a passphrase's key does.
+    kek = randomBytes(32);
+    provider = await secret.provider.wrap(kek, { repository, keyObject: id });
+  } else if (secret.kind === 'password') {
+    kdf = newPassphraseKdf(secret.kdf ?? 'scrypt');
+    kek = await passphraseKek(secret.value, kdf, 'the new key');
+  } else {
+    kdf = newKeyFileKdf();
+    kek = keyFileKek(secret.value, kdf, 'the new key');
   }
-  if (secret.kind !== 'keyfile') throw wrongKind(secret);
-  return Buffer.from(hkdfSync('sha256', secret.value, salt, 'cairn key file v1', 32));
-}
-
-function wrongKind(secret: Secret): CairnError {
-  return new CairnError('CAIRN_E_WRONG_KEY', `this key is not unlocked by a ${secret.kind}`);
-}
-
-export async function addKey(storage: Storage, master: MasterKey, secret: Secret, label?: string): Promise<KeyInfo> {
-  const salt = randomBytes(32).toString('base64');
-  const kdf: KeyObject['kdf'] =
-    secret.kind === 'password' ? { name: 'scrypt', ...SCRYPT, salt } : { name: 'hkdf-sha256', salt };
-  const wrappingKey = await kek(secret, kdf);
-  const info: KeyInfo = {
-    id: randomId().slice(0, 16),
-    kind: secret.kind,
+  const object: KeyObject = {
+    version: 1,
+    id,
+    kind: kindOf(secret),
     created: new Date().toISOString(),
     host: hostname(),
     user: safeUser(),
     ...(label ? { label } : {}),
+    ...(kdf ? { kdf } : {}),
+    ...(provider ? { provider } : {}),
+    ...(repository ? { repository } : {}),
+    wrapped: seal(kek, Buffer.from(JSON.stringify(masterKeyToJSON(master))), KEY_AAD).toString('base64'),
   };
-  const object: KeyObject = {
-    ...info,
-    version: 1,
-    kdf,
-    wrapped: seal(wrappingKey, Buffer.from(JSON.stringify(masterKeyToJSON(master))), 'cairn-key-v1').toString('base64'),
+  await storage.put(`keys/${id}`, Buffer.from(JSON.stringify(object, null, 2)));
+  return infoOf(object);
+}
+
+function infoOf(obj: KeyObject): KeyInfo {
+  const p = obj.provider;
+  return {
+    id: obj.id,
+    kind: obj.kind,
+    created: obj.created,
+    host: obj.host,
+    user: obj.user,
+    ...(obj.label ? { label: obj.label } : {}),
+    ...(obj.kdf ? { kdf: describeKdf(obj.kdf) } : {}),
+    ...(p ? { provider: { name: p.name, key: p.keyArn ?? p.key, address: p.address } } : {}),
   };
-  await storage.put(`keys/${info.id}`, Buffer.from(JSON.stringify(object, null, 2)));
-  return info;
 }
 
 export async function listKeys(storage: Storage): Promise<KeyInfo[]> {
   const infos = await storage.list('keys/');
   const keys: KeyInfo[] = [];
-  for (const { key } of infos) {
-    const obj = await readKeyObject(storage, key);
-    keys.push({
-      id: obj.id,
-      kind: obj.kind,
-      created: obj.created,
-      host: obj.host,
-      user: obj.user,
-      ...(obj.label ? { label: obj.label } : {}),
-    });
-  }
+  for (const { key } of infos) keys.push(infoOf(await readKeyObject(storage, key)));
   return keys.sort((a, b) => a.created.localeCompare(b.created));
 }
 
@@ -100,25 +134,125 @@ async function readKeyObject(storage: Storage, key: string): Promise<KeyObject> 
   }
 }
 
-/** Tries every key object of the secret's kind; the first that opens gives the master key. */
-export async function unlock(storage: Storage, secret: Secret): Promise<{ master: MasterKey; keyId: string }> {
+/** The key-encryption key of one key object from the secret; provider refusals propagate. */
+async function kekOf(secret: Secret, obj: KeyObject, key: string): Promise<Buffer> {
+  if (secret.kind === 'provider') {
+    if (!obj.provider || !obj.repository) {
+      throw new CairnError('CAIRN_E_REPO_FORMAT', `key object ${key} names no provider or repository`);
+    }
+    return secret.provider.unwrap(obj.provider, { repository: obj.repository, keyObject: idOf(key) });
+  }
+  if (!obj.kdf) throw new CairnError('CAIRN_E_REPO_FORMAT', `key object ${key} has no kdf`);
+  return secret.kind === 'password'
+    ? passphraseKek(secret.value, obj.kdf, key)
+    : keyFileKek(secret.value, obj.kdf, key);
+}
+
+/** The master key one key object holds, or undefined when the secret does not open it. */
+async function openKeyObject(storage: Storage, key: string, secret: Secret): Promise<MasterKey | undefined> {
+  const obj = await readKeyObject(storage, key);
+  const kek = await kekOf(secret, obj, key);
+  try {
+    return masterKeyFromJSON(JSON.parse(open(kek, Buffer.from(obj.wrapped, 'base64'), KEY_AAD, key).toString('utf8')));
+  } catch (err) {
+    if (isCairnError(err, 'CAIRN_E_INTEGRITY')) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Tries the key objects of the secret's kind (for a provider: those its key wrapped first) until one opens.
+ * A provider that refuses or cannot be reached ends the search with CAIRN_E_KEY_PROVIDER, never "wrong passphrase".
+ */
+export async function unlock(
+  storage: Storage,
+  secret: Secret,
+): Promise<{ master: MasterKey; keyId: string; repository?: string }> {
   const objects = await storage.list('keys/');
   if (objects.length === 0) {
     throw new CairnError('CAIRN_E_REPO_FORMAT', `repository at ${storage.location} has no keys`);
   }
+  const kind = kindOf(secret);
+  const candidates: Array<{ key: string; obj: KeyObject; rank: number }> = [];
+  const sameKind: KeyObject[] = [];
   for (const { key } of objects) {
     const obj = await readKeyObject(storage, key);
-    if (obj.kind !== secret.kind) continue;
-    const wrappingKey = await kek(secret, obj.kdf);
+    if (obj.kind !== kind) continue;
+    sameKind.push(obj);
+    const match = secret.kind === 'provider' && obj.provider ? secret.provider.matches(obj.provider) : 'yes';
+    if (match !== 'no') candidates.push({ key, obj, rank: match === 'yes' ? 0 : 1 });
+  }
+  candidates.sort((a, b) => a.rank - b.rank);
+  for (const { key, obj } of candidates) {
+    let kek: Buffer;
     try {
-      const plain = open(wrappingKey, Buffer.from(obj.wrapped, 'base64'), 'cairn-key-v1', key);
-      return { master: masterKeyFromJSON(JSON.parse(plain.toString('utf8'))), keyId: obj.id };
+      kek = await kekOf(secret, obj, key);
+    } catch (err) {
+      // KMS saying "another of my keys wrapped this" means: try the next object.
+      if (secret.kind === 'provider' && isCairnError(err, 'CAIRN_E_WRONG_KEY')) continue;
+      throw err;
+    }
+    try {
+      const plain = open(kek, Buffer.from(obj.wrapped, 'base64'), KEY_AAD, key);
+      const master = masterKeyFromJSON(JSON.parse(plain.toString('utf8')));
+      return { master, keyId: idOf(key), ...(obj.repository ? { repository: obj.repository } : {}) };
     } catch (err) {
       if (!isCairnError(err, 'CAIRN_E_INTEGRITY')) throw err;
     }
   }
-  const what = secret.kind === 'password' ? 'passphrase' : 'key file';
-  throw new CairnError('CAIRN_E_WRONG_KEY', `wrong ${what}: no key of ${storage.location} opens with it`);
+  throw wrongSecret(storage, secret, sameKind);
+}
+
+function wrongSecret(storage: Storage, secret: Secret, sameKind: readonly KeyObject[]): CairnError {
+  if (secret.kind !== 'provider') {
+    const what = secret.kind === 'password' ? 'passphrase' : 'key file';
+    return new CairnError('CAIRN_E_WRONG_KEY', `wrong ${what}: no key of ${storage.location} opens with it`);
+  }
+  const { name, key } = secret.provider;
+  const known = sameKind.map((o) => `"${o.provider?.key}"`).join(', ');
+  return new CairnError(
+    'CAIRN_E_WRONG_KEY',
+    sameKind.length === 0
+      ? `no key of ${storage.location} is wrapped by ${name}; open it with the passphrase, key file or provider it was made with`
+      : `no key of ${storage.location} opens with ${name} key "${key}" (its ${name} keys: ${known})`,
+    { provider: name, key },
+  );
+}
+
+function sameMaster(a: MasterKey, b: MasterKey): boolean {
+  return (
+    timingSafeEqual(a.encryption, b.encryption) && timingSafeEqual(a.mac, b.mac) && a.chunkerSeed === b.chunkerSeed
+  );
+}
+
+/**
+ * Adds a wrapper for the new secret, proves it opens the same master key by reading it back, then
+ * deletes the wrapper `retire` (the one in use) unless told to keep it. No data object is touched.
+ */
+export async function rotateKey(
+  storage: Storage,
+  master: MasterKey,
+  secret: Secret,
+  opts: { repository: string; retire: string; keepOld: boolean; label?: string | undefined },
+): Promise<{ added: KeyInfo; retired: string | null }> {
+  const added = await addKey(storage, master, secret, opts.label, opts.repository);
+  let opened: MasterKey | undefined;
+  try {
+    opened = await openKeyObject(storage, `keys/${added.id}`, secret);
+  } catch (err) {
+    await storage.delete(`keys/${added.id}`).catch(() => {});
+    throw err;
+  }
+  if (!opened || !sameMaster(opened, master)) {
+    await storage.delete(`keys/${added.id}`).catch(() => {});
+    throw new CairnError(
+      'CAIRN_E_INTEGRITY',
+      `the new key ${added.id} did not open the repository's master key when read back; nothing was retired`,
+    );
+  }
+  if (opts.keepOld) return { added, retired: null };
+  await storage.delete(`keys/${opts.retire}`);
+  return { added, retired: opts.retire };
 }
 
 export async function removeKey(storage: Storage, id: string, inUse: string): Promise<void> {

@@ -103,11 +103,13 @@ export interface RestoreInput {
 
 export interface KeyView {
   readonly id: string;
-  readonly kind: 'password' | 'keyfile';
+  readonly kind: string;
   readonly created: string;
   readonly host: string;
   readonly user: string;
   readonly label?: string;
+  readonly kdf?: Readonly<Record<string, unknown>>;
+  readonly provider?: { readonly name: string; readonly key: string; readonly address: string };
 }
 
 export interface RepositoryBackend<I extends Identity = Identity> {

@@ -152,6 +152,8 @@ export const keyViewFields: Record<string, JsonSchema> = {
   host: s,
   user: s,
   label: s,
+  kdf: openObject,
+  provider: obj({ name: s, key: s, address: s }),
 };
 
 export const keysSchema = obj({ keys: arr(obj({ ...keyViewFields, current: bool })) });
