@@ -9,6 +9,7 @@ import type { CatalogDialect } from './migrations/index.js';
 import { itemFromRow, itemToRow, snapshotToRow, verificationToRow } from './rows.js';
 import type { CatalogDatabase } from './schema.js';
 import * as snapshots from './snapshot-queries.js';
+import { KyselyStatsQueries } from './stats-queries.js';
 import type { Catalog, ItemRecord, SnapshotFilter, SnapshotHit, SnapshotRecord, VerificationRecord } from './types.js';
 
 /** The Catalog over a Kysely instance; every query here runs unchanged on SQLite and PostgreSQL. */
@@ -19,6 +20,7 @@ export class KyselyCatalog implements Catalog {
   #closed = false;
   readonly audit: KyselyAuditStore;
   readonly access: KyselyAccessStore;
+  readonly stats: KyselyStatsQueries;
 
   constructor(db: Kysely<CatalogDatabase>, dialect: CatalogDialect, schema: string | undefined) {
     this.#db = db;
@@ -26,6 +28,7 @@ export class KyselyCatalog implements Catalog {
     this.#schema = schema;
     this.audit = new KyselyAuditStore(db, dialect);
     this.access = new KyselyAccessStore(db, dialect);
+    this.stats = new KyselyStatsQueries(db);
   }
 
   migrate(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { AccessStore } from './access-types.js';
 import type { AuditStore } from './audit-types.js';
+import type { StatsQueries } from './stats-queries.js';
 /**
  * What the catalog stores. It is an index over the repository: every row here can be recreated
  * from repository objects alone (`cairn catalog rebuild`).
@@ -89,6 +90,8 @@ export interface Catalog {
   readonly audit: AuditStore;
   /** Tokens, role grants, approval requests and MFA enrolments (the access layer's record, not an index). */
   readonly access: AccessStore;
+  /** Sizing sums and counts for `cairn stats`, aggregated by the database. */
+  readonly stats: StatsQueries;
   /** Runs pending migrations; called by openCatalog. */
   migrate(): Promise<void>;
   putSnapshot(record: SnapshotRecord): Promise<void>; // idempotent on id

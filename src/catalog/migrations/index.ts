@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
 import { auditTables } from './0002-audit.js';
 import { accessTables } from './0003-access.js';
+import { statsIndex } from './0004-stats-index.js';
 import type { CatalogDialect } from './column-types.js';
 
 export type { CatalogDialect } from './column-types.js';
@@ -16,6 +17,7 @@ export function catalogMigrations(dialect: CatalogDialect): MigrationProvider {
     '0001-initial': initial(dialect),
     '0002-audit': auditTables(dialect),
     '0003-access': accessTables(dialect),
+    '0004-stats-index': statsIndex(),
   };
   return { getMigrations: async () => migrations };
 }
