@@ -26,6 +26,7 @@ export const errorCodes = Object.freeze({
   CAIRN_E_REPO_FORMAT: { exit: ExitCode.failed, http: 500 },
   CAIRN_E_NO_SECRET: { exit: ExitCode.usage, http: 401 },
   CAIRN_E_WRONG_KEY: { exit: ExitCode.failed, http: 401 },
+  CAIRN_E_KEY_PROVIDER: { exit: ExitCode.failed, http: 502 },
   CAIRN_E_KEY_IN_USE: { exit: ExitCode.failed, http: 409 },
   CAIRN_E_NOT_FOUND: { exit: ExitCode.failed, http: 404 },
   CAIRN_E_AMBIGUOUS: { exit: ExitCode.usage, http: 400 },
@@ -38,6 +39,10 @@ export const errorCodes = Object.freeze({
   CAIRN_E_SECRET_FOUND: { exit: ExitCode.failed, http: 422 },
   CAIRN_E_NOT_IMPLEMENTED: { exit: ExitCode.failed, http: 501 },
   CAIRN_E_STORAGE: { exit: ExitCode.failed, http: 503 },
+  // S3 (issue 4): endpoint unreachable after retries, credentials refused, bucket missing or without Object Lock.
+  CAIRN_E_STORAGE_UNAVAILABLE: { exit: ExitCode.failed, http: 503 },
+  CAIRN_E_STORAGE_AUTH: { exit: ExitCode.failed, http: 502 },
+  CAIRN_E_BUCKET: { exit: ExitCode.failed, http: 412 },
   CAIRN_E_CATALOG: { exit: ExitCode.failed, http: 503 },
   CAIRN_E_CHECK_FAILED: { exit: ExitCode.failed, http: 500 },
   // Server, access control and audit (issue 3).

@@ -29,7 +29,14 @@ export function storageFor(opts: Pick<SessionOptions, 'repository' | 'storage'>)
 export async function openRepository(
   opts: Pick<SessionOptions, 'repository' | 'secret' | 'storage'>,
 ): Promise<Repository> {
-  return Repository.open(storageFor(opts), opts.secret);
+  const storage = storageFor(opts);
+  try {
+    return await Repository.open(storage, opts.secret);
+  } catch (err) {
+    // A storage opened here is closed here (S3: its request counts are written on close).
+    if (!opts.storage) await storage.close().catch(() => {});
+    throw err;
+  }
 }
 
 /** The catalog that indexes `repo`: PostgreSQL at catalogUrl, else SQLite under home. Not synced. */
@@ -48,6 +55,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     catalog = await openCatalogOf(repo, opts);
   } catch (err) {
     await repo.close();
+    if (!opts.storage) await repo.storage.close().catch(() => {});
     throw err;
   }
   const session: Session = {
@@ -56,6 +64,7 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
     async close() {
       await repo.close();
       await catalog.close();
+      if (!opts.storage) await repo.storage.close();
     },
   };
   try {

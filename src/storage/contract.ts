@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { type ErrorCode, isCairnError } from '../errors/index.js';
-import type { ObjectInfo, Storage } from './types.js';
+import type { LockMode, ObjectInfo, Storage } from './types.js';
 
 export interface StorageFixture {
   storage: Storage;
@@ -12,6 +12,8 @@ export interface StorageFixture {
 const later = new Date('2099-06-01T12:00:00.000Z');
 const laterStill = new Date('2100-01-01T00:00:00.000Z');
 const past = new Date('2000-01-01T00:00:00.000Z');
+const unlocked = { retainUntil: undefined, mode: undefined, legalHold: false } as const;
+const lockOf = (retainUntil: Date, mode: LockMode) => ({ retainUntil, mode, legalHold: false });
 const invalidKeys = ['', '/abs', '../up', 'a/../b', 'a..b', 'a\\b', 'a\0b', '.hidden', 'a//b', 'a/', 'a/.b', 'tmp/x'];
 
 /** Fails unless promise rejects with a CairnError of this code whose message has every fragment. */
@@ -89,7 +91,13 @@ export function storageContract(name: string, make: () => Promise<StorageFixture
       await rejectsWithCode(s.put('snapshots/a', Buffer.from('second!')), 'CAIRN_E_EXISTS', 'snapshots/a');
       await rejectsWithCode(s.put('snapshots/a', Buffer.from('third'), { retainUntil: past }), 'CAIRN_E_EXISTS');
       assert.equal((await s.get('snapshots/a')).toString(), 'first');
-      assert.deepEqual(await s.stat('snapshots/a'), { key: 'snapshots/a', size: 5, retainUntil: later });
+      assert.deepEqual(await s.stat('snapshots/a'), {
+        key: 'snapshots/a',
+        size: 5,
+        retainUntil: later,
+        mode: 'governance',
+        legalHold: false,
+      });
     });
 
     test('list returns the keys under a prefix, nested or not', async (s) => {
@@ -104,7 +112,9 @@ export function storageContract(name: string, make: () => Promise<StorageFixture
       assert.deepEqual(await s.list('index/'), []);
       assert.deepEqual(await s.list('nothing/here/'), []);
       const [info] = await s.list('keys/');
-      assert.deepEqual(info, { key: 'keys/k1', size: 7, retainUntil: undefined });
+      assert.equal(info?.key, 'keys/k1');
+      assert.equal(info?.size, 7);
+      if (s.listsRetention) assert.deepEqual(info, { key: 'keys/k1', size: 7, ...unlocked });
     });
 
     test('list shows objects only, never temporary or retention records', async (s) => {
@@ -124,7 +134,7 @@ export function storageContract(name: string, make: () => Promise<StorageFixture
 
     test('stat gives size and retention, and undefined for a missing key', async (s) => {
       await s.put('index/i1', Buffer.from('12345'));
-      assert.deepEqual(await s.stat('index/i1'), { key: 'index/i1', size: 5, retainUntil: undefined });
+      assert.deepEqual(await s.stat('index/i1'), { key: 'index/i1', size: 5, ...unlocked });
       assert.equal(await s.stat('index/none'), undefined);
       assert.equal(await s.stat('index'), undefined);
     });
@@ -136,6 +146,9 @@ export function storageContract(name: string, make: () => Promise<StorageFixture
       await rejectsWithCode(s.getRange('packs/ab/gone', 0, 1), 'CAIRN_E_NOT_FOUND', 'packs/ab/gone');
       await rejectsWithCode(s.delete('packs/ab/gone'), 'CAIRN_E_NOT_FOUND', 'packs/ab/gone');
       await rejectsWithCode(s.extendRetention('packs/ab/gone', later), 'CAIRN_E_NOT_FOUND', 'packs/ab/gone');
+      await rejectsWithCode(s.setLegalHold('packs/ab/gone', true), 'CAIRN_E_NOT_FOUND', 'packs/ab/gone');
+      await rejectsWithCode(s.repair('packs/ab/gone', Buffer.from('x')), 'CAIRN_E_NOT_FOUND', 'packs/ab/gone');
+      assert.equal(await s.stat('packs/ab/gone'), undefined);
     });
 
     test('delete removes the object, and the key can be used again', async (s) => {
@@ -191,14 +204,99 @@ export function storageContract(name: string, make: () => Promise<StorageFixture
       assert.deepEqual((await s.stat('snapshots/c'))?.retainUntil, new Date(later.getTime() + 19_000));
     });
 
-    test('retention shows in stat and list', async (s) => {
+    test('retention shows in stat, and in list where the backend lists it', async (s) => {
       await s.put('audit/r', Buffer.from('x'), { retainUntil: later });
       await s.put('audit/p', Buffer.from('yy'));
-      assert.deepEqual(await s.stat('audit/r'), { key: 'audit/r', size: 1, retainUntil: later });
+      await s.put('audit/h', Buffer.from('zzz'), { retainUntil: laterStill, mode: 'compliance' });
+      await s.setLegalHold('audit/h', true);
+      const locked = { retainUntil: later, mode: 'governance', legalHold: false } as const;
+      const held = { retainUntil: laterStill, mode: 'compliance', legalHold: true } as const;
+      assert.deepEqual(await s.stat('audit/r'), { key: 'audit/r', size: 1, ...locked });
+      assert.deepEqual(await s.stat('audit/h'), { key: 'audit/h', size: 3, ...held });
       const byKey = new Map((await s.list('audit/')).map((i) => [i.key, i]));
-      assert.deepEqual(byKey.get('audit/r')?.retainUntil, later);
-      assert.equal(byKey.get('audit/p')?.retainUntil, undefined);
+      assert.deepEqual([...byKey.keys()].sort(), ['audit/h', 'audit/p', 'audit/r']);
       assert.equal(byKey.get('audit/p')?.size, 2);
+      if (s.listsRetention) {
+        assert.deepEqual(byKey.get('audit/r'), { key: 'audit/r', size: 1, ...locked });
+        assert.deepEqual(byKey.get('audit/h'), { key: 'audit/h', size: 3, ...held });
+        assert.deepEqual(byKey.get('audit/p'), { key: 'audit/p', size: 2, ...unlocked });
+      }
+    });
+
+    test('put records the lock mode: governance by default, none without a date', async (s) => {
+      await s.put('snapshots/g', Buffer.from('g'), { retainUntil: later });
+      await s.put('snapshots/c', Buffer.from('c'), { retainUntil: later, mode: 'compliance' });
+      await s.put('snapshots/n', Buffer.from('n'), { mode: 'compliance' });
+      assert.equal((await s.stat('snapshots/g'))?.mode, 'governance');
+      assert.equal((await s.stat('snapshots/c'))?.mode, 'compliance');
+      assert.deepEqual(await s.stat('snapshots/n'), { key: 'snapshots/n', size: 1, ...unlocked });
+      await rejectsWithCode(s.delete('snapshots/c'), 'CAIRN_E_RETAINED', later.toISOString());
+      await s.delete('snapshots/n');
+    });
+
+    test('extendRetention raises the mode and never lowers it', async (s) => {
+      await s.put('packs/00/m', Buffer.from('m'), { retainUntil: later });
+      await s.extendRetention('packs/00/m', later, 'compliance');
+      assert.deepEqual(await s.stat('packs/00/m'), { key: 'packs/00/m', size: 1, ...lockOf(later, 'compliance') });
+      await s.extendRetention('packs/00/m', laterStill, 'governance');
+      assert.deepEqual(await s.stat('packs/00/m'), { key: 'packs/00/m', size: 1, ...lockOf(laterStill, 'compliance') });
+      await s.extendRetention('packs/00/m', later);
+      assert.deepEqual(await s.stat('packs/00/m'), { key: 'packs/00/m', size: 1, ...lockOf(laterStill, 'compliance') });
+      await s.put('packs/00/u', Buffer.from('u'));
+      await s.extendRetention('packs/00/u', later, 'compliance');
+      assert.deepEqual(await s.stat('packs/00/u'), { key: 'packs/00/u', size: 1, ...lockOf(later, 'compliance') });
+      await s.put('packs/00/d', Buffer.from('d'));
+      await s.extendRetention('packs/00/d', later);
+      assert.equal((await s.stat('packs/00/d'))?.mode, 'governance');
+      await rejectsWithCode(s.extendRetention('packs/00/d', later, 'strict' as never), 'CAIRN_E_USAGE');
+    });
+
+    test('a legal hold refuses delete whatever the date, and clearing it allows delete', async (s) => {
+      await s.put('snapshots/h', Buffer.from('h'));
+      await s.setLegalHold('snapshots/h', true);
+      assert.equal((await s.stat('snapshots/h'))?.legalHold, true);
+      await assert.rejects(s.delete('snapshots/h'), (err: unknown) => {
+        assert.ok(isCairnError(err, 'CAIRN_E_RETAINED'), String(err));
+        assert.match(err.message, /snapshots\/h .*legal hold/);
+        assert.equal(err.details?.legalHold, true);
+        return true;
+      });
+      await s.setLegalHold('snapshots/h', true);
+      await s.setLegalHold('snapshots/h', false);
+      assert.deepEqual(await s.stat('snapshots/h'), { key: 'snapshots/h', size: 1, ...unlocked });
+      await s.delete('snapshots/h');
+      assert.equal(await s.stat('snapshots/h'), undefined);
+      await s.put('snapshots/r', Buffer.from('r'), { retainUntil: later });
+      await s.setLegalHold('snapshots/r', true);
+      await s.setLegalHold('snapshots/r', false);
+      assert.deepEqual(await s.stat('snapshots/r'), { key: 'snapshots/r', size: 1, ...lockOf(later, 'governance') });
+      await rejectsWithCode(s.delete('snapshots/r'), 'CAIRN_E_RETAINED', later.toISOString());
+    });
+
+    test('repair replaces the bytes and keeps retention, mode and hold', async (s) => {
+      await s.put('packs/ab/x', Buffer.from('damaged'), { retainUntil: later, mode: 'compliance' });
+      await s.setLegalHold('packs/ab/x', true);
+      await s.repair('packs/ab/x', Buffer.from('the good bytes'));
+      assert.equal((await s.get('packs/ab/x')).toString(), 'the good bytes');
+      assert.equal((await s.getRange('packs/ab/x', 4, 4)).toString(), 'good');
+      const held = { ...lockOf(later, 'compliance'), legalHold: true };
+      assert.deepEqual(await s.stat('packs/ab/x'), { key: 'packs/ab/x', size: 14, ...held });
+      await rejectsWithCode(s.delete('packs/ab/x'), 'CAIRN_E_RETAINED');
+      assert.deepEqual(keysOf(await s.list('packs/ab/')), ['packs/ab/x']);
+      await s.put('index/i', Buffer.from('i'));
+      await s.repair('index/i', Buffer.from('j'));
+      assert.deepEqual(await s.stat('index/i'), { key: 'index/i', size: 1, ...unlocked });
+      await s.delete('index/i');
+    });
+
+    test('repair of a missing key needs create, and then stores it with the lock asked for', async (s) => {
+      await rejectsWithCode(s.repair('packs/cd/y', Buffer.from('y')), 'CAIRN_E_NOT_FOUND', 'packs/cd/y');
+      await s.repair('packs/cd/y', Buffer.from('yy'), { create: true, retainUntil: later, mode: 'compliance' });
+      assert.equal((await s.get('packs/cd/y')).toString(), 'yy');
+      assert.deepEqual(await s.stat('packs/cd/y'), { key: 'packs/cd/y', size: 2, ...lockOf(later, 'compliance') });
+      await s.repair('packs/cd/z', Buffer.from('z'), { create: true });
+      assert.deepEqual(await s.stat('packs/cd/z'), { key: 'packs/cd/z', size: 1, ...unlocked });
+      await rejectsWithCode(s.repair('tmp/x', Buffer.from('z'), { create: true }), 'CAIRN_E_USAGE');
     });
 
     test('invalid keys and dates are refused with CAIRN_E_USAGE', async (s) => {

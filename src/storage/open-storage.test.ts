@@ -7,6 +7,7 @@ import { isCairnError } from '../errors/index.js';
 import { LocalStorage } from './local/local-storage.js';
 import { MemStorage } from './mem/mem-storage.js';
 import { openStorage } from './open-storage.js';
+import { S3Storage } from './s3/s3-storage.js';
 
 describe('openStorage', () => {
   const saved = process.env.CAIRN_TEST_MEM;
@@ -43,11 +44,24 @@ describe('openStorage', () => {
     assert.equal(openStorage('mem:other').location, 'mem:other');
   });
 
-  it('says S3 is not built yet', () => {
-    assert.throws(
-      () => openStorage('s3://bucket/prefix'),
-      (err) => isCairnError(err, 'CAIRN_E_NOT_IMPLEMENTED') && /issue 4/.test(err.message),
-    );
+  it('opens s3://bucket/prefix as an S3 store without contacting it', () => {
+    const storage = openStorage('s3://my-bucket/backups/cairn/');
+    assert.ok(storage instanceof S3Storage);
+    assert.equal(storage.location, 's3://my-bucket/backups/cairn');
+    assert.equal(storage.settings.bucket, 'my-bucket');
+    assert.equal(storage.settings.prefix, 'backups/cairn/');
+    assert.equal(storage.listsRetention, false);
+    assert.equal((openStorage('S3://my-bucket') as S3Storage).settings.prefix, '');
+  });
+
+  it('refuses an S3 location without a valid bucket name', () => {
+    for (const bad of ['s3://', 's3://UPPER/x', 's3://a/x', 's3://bucket//x', 's3://bucket/a/../b']) {
+      assert.throws(
+        () => openStorage(bad),
+        (err) => isCairnError(err, 'CAIRN_E_USAGE') && err.message.includes(bad),
+        bad,
+      );
+    }
   });
 
   it('refuses an empty location and unknown schemes', () => {

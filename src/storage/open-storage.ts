@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { CairnError } from '../errors/index.js';
 import { LocalStorage } from './local/local-storage.js';
 import { MemStorage } from './mem/mem-storage.js';
+import { S3Storage } from './s3/s3-storage.js';
 import type { Storage } from './types.js';
 
 // One store per "mem:" location for the whole process, so that steps of an in-process test
@@ -10,7 +11,7 @@ const memStores = new Map<string, MemStorage>();
 
 /**
  * The backend for a repository location: a path or file:// URL (local directory), s3://bucket/prefix,
- * or, in tests only (CAIRN_TEST_MEM=1), mem: or mem:<name>.
+ * or, in tests only (CAIRN_TEST_MEM=1), mem: or mem:<name>. Nothing is contacted until the first call.
  */
 export function openStorage(location: string): Storage {
   if (typeof location !== 'string' || location.trim() === '') {
@@ -20,11 +21,7 @@ export function openStorage(location: string): Storage {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location)?.[1]?.toLowerCase();
   if (scheme === undefined) return new LocalStorage(location);
   if (scheme === 'file') return new LocalStorage(fromFileUrl(location));
-  if (scheme === 's3') {
-    throw new CairnError('CAIRN_E_NOT_IMPLEMENTED', 'S3 repositories are not built yet (issue 4); use a local path', {
-      location,
-    });
-  }
+  if (scheme === 's3') return new S3Storage(location);
   throw new CairnError('CAIRN_E_USAGE', `unsupported repository location ${location}; use a local path or s3://`, {
     location,
   });

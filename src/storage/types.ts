@@ -38,6 +38,9 @@ export interface PutOptions {
   readonly mode?: LockMode | undefined;
 }
 
+/** repair's options: the lock for a key that is gone (with create), raised on one that exists. */
+export type RepairOptions = PutOptions & { readonly create?: boolean | undefined };
+
 export interface Storage {
   /** A human-readable location, used in messages ("/srv/backups/cairn", "s3://bucket/prefix", "mem:"). */
   readonly location: string;
@@ -63,6 +66,6 @@ export interface Storage {
    * caller has verified (against the content address in the key, or a replica). Retention, mode and
    * hold stay as they were; a missing key fails with CAIRN_E_NOT_FOUND unless `create` is set.
    */
-  repair(key: string, data: Uint8Array, options?: PutOptions & { readonly create?: boolean }): Promise<void>;
+  repair(key: string, data: Uint8Array, options?: RepairOptions): Promise<void>;
   close(): Promise<void>;
 }

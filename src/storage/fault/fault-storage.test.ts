@@ -70,7 +70,22 @@ describe('FaultStorage', () => {
     await s.get('a');
     await rejectsWithCode(s.stat('a'), 'CAIRN_E_STORAGE');
     await s.list('');
-    assert.deepEqual(s.counts, { put: 1, get: 2, getRange: 0, stat: 1, list: 1, delete: 0, extendRetention: 0 });
+    assert.deepEqual(s.counts, {
+      put: 1,
+      get: 2,
+      getRange: 0,
+      stat: 1,
+      list: 1,
+      delete: 0,
+      extendRetention: 0,
+      setLegalHold: 0,
+      repair: 0,
+    });
+    await s.setLegalHold('a', true);
+    await s.setLegalHold('a', false);
+    await s.repair('a', Buffer.from('x'));
+    assert.equal(s.counts.setLegalHold, 2);
+    assert.equal(s.counts.repair, 1);
     s.corrupt('a', 0).failPutAfterBytes(0);
     s.reset();
     assert.equal(s.counts.get, 0);

@@ -1,7 +1,16 @@
 import { storageFailure } from '../storage-errors.js';
-import type { ObjectInfo, PutOptions, Storage } from '../types.js';
+import type { LockMode, ObjectInfo, PutOptions, RepairOptions, Storage } from '../types.js';
 
-export type StorageOp = 'put' | 'get' | 'getRange' | 'stat' | 'list' | 'delete' | 'extendRetention';
+export type StorageOp =
+  | 'put'
+  | 'get'
+  | 'getRange'
+  | 'stat'
+  | 'list'
+  | 'delete'
+  | 'extendRetention'
+  | 'setLegalHold'
+  | 'repair';
 
 /** An exact key, or a test on the key (on the prefix, for list). */
 export type KeyMatch = string | ((key: string) => boolean);
@@ -13,7 +22,17 @@ interface Failure {
   remaining: number;
 }
 
-const ops: readonly StorageOp[] = ['put', 'get', 'getRange', 'stat', 'list', 'delete', 'extendRetention'];
+const ops: readonly StorageOp[] = [
+  'put',
+  'get',
+  'getRange',
+  'stat',
+  'list',
+  'delete',
+  'extendRetention',
+  'setLegalHold',
+  'repair',
+];
 
 /**
  * Wraps a Storage to make it fail on purpose, for the tests of every layer. Faults are armed with
@@ -33,6 +52,10 @@ export class FaultStorage implements Storage {
 
   get location(): string {
     return this.inner.location;
+  }
+
+  get listsRetention(): boolean {
+    return this.inner.listsRetention;
   }
 
   /** A disk that fills up: once n more bytes have been put, a put that does not fit fails with code. */
@@ -98,9 +121,19 @@ export class FaultStorage implements Storage {
     return this.inner.delete(key);
   }
 
-  async extendRetention(key: string, until: Date): Promise<void> {
+  async extendRetention(key: string, until: Date, mode?: LockMode): Promise<void> {
     this.#enter('extendRetention', key);
-    return this.inner.extendRetention(key, until);
+    return this.inner.extendRetention(key, until, mode);
+  }
+
+  async setLegalHold(key: string, on: boolean): Promise<void> {
+    this.#enter('setLegalHold', key);
+    return this.inner.setLegalHold(key, on);
+  }
+
+  async repair(key: string, data: Uint8Array, options?: RepairOptions): Promise<void> {
+    this.#enter('repair', key);
+    return this.inner.repair(key, data, options);
   }
 
   close(): Promise<void> {

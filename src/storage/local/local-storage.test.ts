@@ -47,8 +47,52 @@ describe('LocalStorage on disk', () => {
     const dir = await fresh('sidecar');
     const until = new Date('2099-01-02T03:04:05.006Z');
     await storage.put('audit/7', Buffer.from('cp'), { retainUntil: until });
-    assert.equal(await fs.readFile(join(dir, 'retention', 'audit', '7'), 'utf8'), until.toISOString());
+    const record = { retainUntil: until.toISOString(), mode: 'governance' };
+    assert.deepEqual(JSON.parse(await fs.readFile(join(dir, 'retention', 'audit', '7'), 'utf8')), record);
     await rejectsWithCode(new LocalStorage(dir).delete('audit/7'), 'CAIRN_E_RETAINED', until.toISOString());
+    await storage.setLegalHold('audit/7', true);
+    const held = JSON.parse(await fs.readFile(join(dir, 'retention', 'audit', '7'), 'utf8'));
+    assert.deepEqual(held, { ...record, legalHold: true });
+    await rejectsWithCode(new LocalStorage(dir).delete('audit/7'), 'CAIRN_E_RETAINED', 'legal hold');
+    assert.deepEqual(await fs.readdir(join(dir, 'tmp')), []);
+  });
+
+  it('reads a sidecar of the earlier format, a bare date, as a governance lock', async () => {
+    const dir = await fresh('old-sidecar');
+    await storage.put('snapshots/old', Buffer.from('x'));
+    const until = '2099-03-04T05:06:07.008Z';
+    mkdirSync(join(dir, 'retention', 'snapshots'), { recursive: true });
+    writeFileSync(join(dir, 'retention', 'snapshots', 'old'), `${until}\n`);
+    const expected = { retainUntil: new Date(until), mode: 'governance', legalHold: false };
+    assert.deepEqual(await storage.stat('snapshots/old'), { key: 'snapshots/old', size: 1, ...expected });
+    assert.deepEqual(await storage.list('snapshots/'), [{ key: 'snapshots/old', size: 1, ...expected }]);
+    await rejectsWithCode(storage.delete('snapshots/old'), 'CAIRN_E_RETAINED', until);
+    await storage.extendRetention('snapshots/old', new Date(until), 'compliance');
+    assert.equal((await storage.stat('snapshots/old'))?.mode, 'compliance');
+  });
+
+  it('a hold without retention lives in a sidecar that goes away when the hold is cleared', async () => {
+    const dir = await fresh('hold');
+    await storage.put('snapshots/h', Buffer.from('x'));
+    await storage.setLegalHold('snapshots/h', true);
+    assert.deepEqual(JSON.parse(await fs.readFile(join(dir, 'retention', 'snapshots', 'h'), 'utf8')), {
+      legalHold: true,
+    });
+    await storage.setLegalHold('snapshots/h', false);
+    await assert.rejects(fs.stat(join(dir, 'retention', 'snapshots', 'h')), { code: 'ENOENT' });
+  });
+
+  it('repair replaces a damaged file atomically, read-only, keeping its sidecar', async () => {
+    const dir = await fresh('repair');
+    const until = new Date('2099-01-01T00:00:00Z');
+    await storage.put('packs/aa/p', Buffer.from('good'), { retainUntil: until, mode: 'compliance' });
+    const path = join(dir, 'packs', 'aa', 'p');
+    await fs.chmod(path, 0o644);
+    await fs.writeFile(path, 'bad!');
+    await storage.repair('packs/aa/p', Buffer.from('good'));
+    assert.equal(await fs.readFile(path, 'utf8'), 'good');
+    assert.equal((await fs.stat(path)).mode & 0o777, 0o444);
+    assert.equal((await storage.stat('packs/aa/p'))?.mode, 'compliance');
     assert.deepEqual(await fs.readdir(join(dir, 'tmp')), []);
   });
 

@@ -2,11 +2,20 @@ import { promises as fs, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { errnoCode } from '../../errors/index.js';
 import { assertValidKey, assertValidPrefix, assertValidRange, reservedTopLevel } from '../key.js';
-import { assertDeletable, assertValidDate, laterOf } from '../retention.js';
+import { KeyedLock } from '../keyed-lock.js';
+import {
+  assertDeletable,
+  assertValidDate,
+  assertValidMode,
+  extendedLock,
+  type Lock,
+  lockInfo,
+  noLock,
+  sameLock,
+} from '../retention.js';
 import { alreadyExists, notFound, storageFailure, tooShort } from '../storage-errors.js';
-import type { ObjectInfo, PutOptions, Storage } from '../types.js';
+import type { LockMode, ObjectInfo, PutOptions, RepairOptions, Storage } from '../types.js';
 import { makeParentDirs, syncDirectory, writeTempFile } from './atomic-file.js';
-import { KeyedLock } from './keyed-lock.js';
 import { RetentionSidecars } from './retention-sidecars.js';
 import { walkKeys } from './walk.js';
 
@@ -16,6 +25,7 @@ import { walkKeys } from './walk.js';
  */
 export class LocalStorage implements Storage {
   readonly location: string;
+  readonly listsRetention: boolean = true;
   readonly #root: string;
   readonly #tmpDir: string;
   readonly #retention: RetentionSidecars;
@@ -30,14 +40,13 @@ export class LocalStorage implements Storage {
 
   async put(key: string, data: Uint8Array, options?: PutOptions): Promise<void> {
     assertValidKey(key);
-    const retainUntil = options?.retainUntil;
-    if (retainUntil !== undefined) assertValidDate(key, retainUntil);
+    const retainUntil = validRetention(key, options);
     const path = this.#path(key);
     try {
       if (await isPresent(path)) throw alreadyExists(key, this.location);
       // The sidecar is written first: a crash may leave a retention record without its object,
       // never an object without its retention.
-      if (retainUntil) await this.#extend(key, retainUntil);
+      if (retainUntil) await this.#update(key, (lock) => extendedLock(lock, retainUntil, options?.mode));
       await this.#link(key, path, data);
     } catch (err) {
       if (retainUntil) await this.#dropOrphanRetention(key, path);
@@ -82,7 +91,7 @@ export class LocalStorage implements Storage {
     try {
       const stats = await fs.stat(this.#path(key));
       if (!stats.isFile()) return undefined;
-      return { key, size: stats.size, retainUntil: await this.#retention.read(key) };
+      return { key, size: stats.size, ...lockInfo(await this.#retention.read(key)) };
     } catch (err) {
       if (isMissing(err)) return undefined;
       throw storageFailure('stat', key, this.location, err);
@@ -97,8 +106,8 @@ export class LocalStorage implements Storage {
         const stats = statSync(path, { throwIfNoEntry: false });
         if (stats) found.push({ key, size: stats.size });
       });
-      const retained = found.length === 0 ? new Map<string, Date>() : this.#retention.readAll(prefix);
-      return found.map(({ key, size }) => ({ key, size, retainUntil: retained.get(key) }));
+      const locks = found.length === 0 ? new Map<string, Lock>() : this.#retention.readAll(prefix);
+      return found.map(({ key, size }) => ({ key, size, ...lockInfo(locks.get(key) ?? noLock) }));
     } catch (err) {
       throw storageFailure('list', prefix, this.location, err);
     }
@@ -121,14 +130,53 @@ export class LocalStorage implements Storage {
     });
   }
 
-  async extendRetention(key: string, until: Date): Promise<void> {
+  async extendRetention(key: string, until: Date, mode?: LockMode): Promise<void> {
     assertValidKey(key);
     assertValidDate(key, until);
+    assertValidMode(key, mode);
     try {
       if (!(await isObject(this.#path(key)))) throw notFound(key, this.location);
-      await this.#extend(key, until);
+      await this.#update(key, (lock) => extendedLock(lock, until, mode));
     } catch (err) {
       throw storageFailure('extend retention of', key, this.location, err);
+    }
+  }
+
+  async setLegalHold(key: string, on: boolean): Promise<void> {
+    assertValidKey(key);
+    try {
+      if (!(await isObject(this.#path(key)))) throw notFound(key, this.location);
+      await this.#update(key, (lock) => ({ ...lock, legalHold: on === true }));
+    } catch (err) {
+      throw storageFailure('set legal hold on', key, this.location, err);
+    }
+  }
+
+  /** The bytes are replaced by rename(2), atomically; the sidecar, and so the lock, is left alone. */
+  async repair(key: string, data: Uint8Array, options?: RepairOptions): Promise<void> {
+    assertValidKey(key);
+    const retainUntil = validRetention(key, options);
+    const path = this.#path(key);
+    if (!(await isObject(path).catch(() => false))) {
+      if (!options?.create) throw notFound(key, this.location);
+      await this.put(key, data, options);
+      return;
+    }
+    try {
+      if (retainUntil) await this.#update(key, (lock) => extendedLock(lock, retainUntil, options?.mode));
+      await this.#locks.run(key, async () => {
+        if (!(await isObject(path))) throw notFound(key, this.location);
+        const tmp = await writeTempFile(this.#tmpDir, data, 0o444);
+        try {
+          await fs.rename(tmp, path);
+        } catch (err) {
+          await fs.rm(tmp, { force: true });
+          throw err;
+        }
+        await syncDirectory(dirname(path));
+      });
+    } catch (err) {
+      throw storageFailure('repair', key, this.location, err);
     }
   }
 
@@ -138,10 +186,11 @@ export class LocalStorage implements Storage {
     return join(this.#root, key);
   }
 
-  async #extend(key: string, until: Date): Promise<void> {
+  async #update(key: string, change: (lock: Lock) => Lock): Promise<void> {
     await this.#locks.run(key, async () => {
       const current = await this.#retention.read(key);
-      if (laterOf(current, until) !== current) await this.#retention.write(key, until);
+      const next = change(current);
+      if (!sameLock(current, next)) await this.#retention.write(key, next);
     });
   }
 
@@ -202,6 +251,14 @@ async function unlinkReadOnly(path: string): Promise<void> {
     await fs.chmod(path, 0o644);
     await fs.unlink(path);
   }
+}
+
+function validRetention(key: string, options: PutOptions | undefined): Date | undefined {
+  const retainUntil = options?.retainUntil;
+  if (retainUntil === undefined) return undefined;
+  assertValidDate(key, retainUntil);
+  assertValidMode(key, options?.mode);
+  return retainUntil;
 }
 
 function isMissing(err: unknown): boolean {

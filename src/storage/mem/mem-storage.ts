@@ -1,16 +1,26 @@
 import { assertValidKey, assertValidPrefix, assertValidRange } from '../key.js';
-import { assertDeletable, assertValidDate, laterOf } from '../retention.js';
+import {
+  assertDeletable,
+  assertValidDate,
+  assertValidMode,
+  extendedLock,
+  initialLock,
+  type Lock,
+  lockInfo,
+  noLock,
+} from '../retention.js';
 import { alreadyExists, notFound, tooShort } from '../storage-errors.js';
-import type { ObjectInfo, PutOptions, Storage } from '../types.js';
+import type { LockMode, ObjectInfo, PutOptions, RepairOptions, Storage } from '../types.js';
 
 interface MemObject {
-  readonly data: Buffer;
-  retainUntil: Date | undefined;
+  data: Buffer;
+  lock: Lock;
 }
 
 /** The storage contract in memory, for unit tests of the layers above. Data is copied in and out. */
 export class MemStorage implements Storage {
   readonly location: string;
+  readonly listsRetention: boolean = true;
   readonly #objects = new Map<string, MemObject>();
 
   constructor(location = 'mem:') {
@@ -19,10 +29,9 @@ export class MemStorage implements Storage {
 
   async put(key: string, data: Uint8Array, options?: PutOptions): Promise<void> {
     assertValidKey(key);
-    const retainUntil = options?.retainUntil;
-    if (retainUntil !== undefined) assertValidDate(key, retainUntil);
+    const lock = validLock(key, options);
     if (this.#objects.has(key)) throw alreadyExists(key, this.location);
-    this.#objects.set(key, { data: Buffer.from(data), retainUntil: retainUntil && new Date(retainUntil) });
+    this.#objects.set(key, { data: Buffer.from(data), lock });
   }
 
   async get(key: string): Promise<Buffer> {
@@ -53,14 +62,33 @@ export class MemStorage implements Storage {
   }
 
   async delete(key: string): Promise<void> {
-    assertDeletable(key, this.#find(key).retainUntil);
+    assertDeletable(key, this.#find(key).lock);
     this.#objects.delete(key);
   }
 
-  async extendRetention(key: string, until: Date): Promise<void> {
+  async extendRetention(key: string, until: Date, mode?: LockMode): Promise<void> {
     assertValidDate(key, until);
+    assertValidMode(key, mode);
     const object = this.#find(key);
-    object.retainUntil = new Date(laterOf(object.retainUntil, until)!);
+    object.lock = extendedLock(object.lock, until, mode);
+  }
+
+  async setLegalHold(key: string, on: boolean): Promise<void> {
+    const object = this.#find(key);
+    object.lock = { ...object.lock, legalHold: on === true };
+  }
+
+  async repair(key: string, data: Uint8Array, options?: RepairOptions): Promise<void> {
+    assertValidKey(key);
+    const wanted = validLock(key, options);
+    const object = this.#objects.get(key);
+    if (!object) {
+      if (!options?.create) throw notFound(key, this.location);
+      this.#objects.set(key, { data: Buffer.from(data), lock: wanted });
+      return;
+    }
+    object.data = Buffer.from(data);
+    if (wanted.retainUntil) object.lock = extendedLock(object.lock, wanted.retainUntil, wanted.mode);
   }
 
   async close(): Promise<void> {}
@@ -73,6 +101,14 @@ export class MemStorage implements Storage {
   }
 }
 
+function validLock(key: string, options: PutOptions | undefined): Lock {
+  const retainUntil = options?.retainUntil;
+  if (retainUntil === undefined) return noLock;
+  assertValidDate(key, retainUntil);
+  assertValidMode(key, options?.mode);
+  return initialLock(retainUntil, options?.mode);
+}
+
 function info(key: string, object: MemObject): ObjectInfo {
-  return { key, size: object.data.length, retainUntil: object.retainUntil && new Date(object.retainUntil) };
+  return { key, size: object.data.length, ...lockInfo(object.lock) };
 }

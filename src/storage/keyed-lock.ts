@@ -1,6 +1,6 @@
 /**
- * Runs tasks for the same key one after another within this process. The local backend needs it
- * for read-modify-write of retention sidecars: two interleaved extensions could otherwise shorten one.
+ * Runs tasks for the same key one after another within this process. Backends need it
+ * for read-modify-write of locks: two interleaved extensions could otherwise shorten one.
  */
 export class KeyedLock {
   readonly #tails = new Map<string, Promise<void>>();
