@@ -1,24 +1,36 @@
 // Bundles the CLI and its worker threads into dist/ with esbuild: one file each, so a command
 // starts without resolving hundreds of modules (half the start-up CPU of the unbundled tree).
-// Native addons and optional drivers stay external and load only when used.
-import { rmSync } from 'node:fs';
+// Native addons, optional drivers and the AWS SDK (S3, KMS: loaded only for s3:// repositories and
+// aws-kms keys) stay external and load from node_modules only when used.
+// The bundle is built beside dist/ and swapped in by rename, so a command started during a build
+// never finds dist/ half-written or missing.
+import { renameSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
-rmSync('dist', { recursive: true, force: true });
+const next = `dist.next-${process.pid}`;
+const old = `dist.old-${process.pid}`;
+rmSync(next, { recursive: true, force: true });
 await build({
   entryPoints: {
     cairn: 'src/cli/index.ts',
     'snapshot-worker': 'src/services/snapshot-worker.ts',
     'seal-worker': 'src/repo/seal-worker.ts',
   },
-  outdir: 'dist',
+  outdir: next,
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   sourcemap: true,
-  external: ['better-sqlite3', 'zstd-napi', 'pg', 'pg-native'],
+  external: ['better-sqlite3', 'zstd-napi', 'pg', 'pg-native', '@aws-sdk/*'],
   // Bundled CommonJS dependencies call require(): give the ESM bundle one.
   banner: { js: "import { createRequire as __cairnRequire } from 'node:module'; const require = __cairnRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+try {
+  renameSync('dist', old);
+} catch (err) {
+  if (err.code !== 'ENOENT') throw err;
+}
+renameSync(next, 'dist');
+rmSync(old, { recursive: true, force: true });
