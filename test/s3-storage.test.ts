@@ -222,6 +222,19 @@ describe('S3Storage on Ceph RGW', () => {
     assert.equal(readFileSync(log, 'utf8').trim().split('\n').length, 2);
   });
 
+  it('a content-addressed put costs one PUT and no HEAD; an existing key is still refused without the hint', async () => {
+    const s = open();
+    await s.put('packs/ef/first', Buffer.from('x'));
+    const heads = s.requests.HEAD;
+    const puts = s.requests.PUT;
+    await s.put('packs/ef/cafe', Buffer.from('same bytes'), { contentAddressed: true, retainUntil: later });
+    assert.equal(s.requests.HEAD, heads);
+    assert.equal(s.requests.PUT, puts + 1);
+    assert.equal((await s.get('packs/ef/cafe')).toString(), 'same bytes');
+    assert.equal((await s.stat('packs/ef/cafe'))?.mode, 'governance');
+    await rejectsWithCode(s.put('packs/ef/cafe', Buffer.from('other')), 'CAIRN_E_EXISTS');
+  });
+
   it('wrong credentials fail at once with their own message', async () => {
     const wrong: Record<string, string>[] = [{ AWS_SECRET_ACCESS_KEY: 'WRONG' }, { AWS_ACCESS_KEY_ID: 'NOBODY' }];
     for (const env of wrong) {

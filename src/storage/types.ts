@@ -36,6 +36,12 @@ export interface PutOptions {
   readonly retainUntil?: Date | undefined;
   /** Lock mode for retainUntil; default governance. Ignored without retainUntil. */
   readonly mode?: LockMode | undefined;
+  /**
+   * The caller promises the key names these bytes alone (a content address, or a fresh random id), so an
+   * object already under it holds the same bytes. A backend whose existence check costs a request (S3: a
+   * HEAD before each PUT) may skip it; local and mem still refuse an existing key.
+   */
+  readonly contentAddressed?: boolean | undefined;
 }
 
 /** repair's options: the lock for a key that is gone (with create), raised on one that exists. */

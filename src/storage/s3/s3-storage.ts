@@ -67,7 +67,8 @@ export class S3Storage implements Storage {
     const lock = requestedLock(key, options);
     await this.#locks.run(key, () =>
       this.#call('write', key, async (c) => {
-        if (await this.#head(c, key)) throw alreadyExists(key, this.location);
+        // A content-addressed key needs no existence check: a second version would hold the same bytes.
+        if (!options?.contentAddressed && (await this.#head(c, key))) throw alreadyExists(key, this.location);
         await this.#putObject(c, key, data, lock);
       }),
     );
