@@ -1,4 +1,4 @@
-import type { Storage } from '../storage/index.js';
+import type { PutOptions, Storage } from '../storage/index.js';
 import type { SealedBlobs } from './blob-sealing.js';
 import { seal, sha256Hex } from './crypto.js';
 import {
@@ -19,8 +19,21 @@ export interface PackWriterOptions {
   /** Compress-and-seal of one segment, possibly on another thread. */
   readonly sealer: (raw: Buffer) => Promise<SealedSegment>;
   readonly retainUntil?: Date | undefined;
+  /** The lock mode of retainUntil (the tier's: compliance or governance). */
+  readonly mode?: LockMode | undefined;
   /** How many segments may be sealing at once (one per core is enough). */
   readonly parallel?: number;
+}
+
+export type LockMode = NonNullable<PutOptions['mode']>;
+
+/**
+ * The WORM options of a put: none when the date has passed already (a retention class of 0d), since
+ * S3 refuses a retain-until in the past and such a lock would protect nothing anyway.
+ */
+export function lockOptions(retainUntil: Date | undefined, mode: LockMode | undefined, now = Date.now()): PutOptions {
+  if (!retainUntil || retainUntil.getTime() <= now) return {};
+  return { retainUntil, mode: mode ?? 'governance' };
 }
 
 interface OpenSegment {
@@ -122,7 +135,7 @@ export class PackWriter {
     trailer.writeUInt32LE(header.length, 0);
     const bytes = Buffer.concat([...parts, header, trailer]);
     const id = sha256Hex(bytes);
-    await this.options.storage.put(packKey(id), bytes, { retainUntil: this.options.retainUntil });
+    await this.options.storage.put(packKey(id), bytes, lockOptions(this.options.retainUntil, this.options.mode));
     this.storedBytes += bytes.length;
     this.written.push({ id, size: bytes.length, segments });
   }

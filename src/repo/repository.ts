@@ -9,7 +9,7 @@ import { addKey, type Secret, unlock } from './keys.js';
 import { acquireLock, type RepoLock } from './lock.js';
 import { type BlobLocation, MasterIndex } from './master-index.js';
 import { type BlobType, INDEX_AAD, type PackRecord, packKey, SEGMENT_AAD, type SegmentRecord } from './pack-format.js';
-import { PackWriter } from './pack-writer.js';
+import { type LockMode, lockOptions, PackWriter } from './pack-writer.js';
 import { SNAPSHOT_AAD, type SnapshotObject, VERIFICATION_AAD, type VerificationObject } from './records.js';
 import { SealPool } from './seal-pool.js';
 import { parseTree, serializeTree, type Tree } from './tree.js';
@@ -28,8 +28,9 @@ export class Repository {
   private readonly segmentCache = new Map<string, Buffer>();
   private segmentCacheBytes = 0;
   readonly chunker: Chunker;
-  /** Retention given to every object written from now on (the tier's retain-until). */
+  /** Retention given to every pack written from now on (the tier's retain-until and lock mode). */
   retainUntil: Date | undefined;
+  lockMode: LockMode | undefined;
 
   private constructor(
     readonly storage: Storage,
@@ -47,15 +48,21 @@ export class Repository {
     const master = newMasterKey();
     const config = newConfig(randomId());
     // Keys before config: `config` marks a repository, so a crash in between leaves none.
-    const key = await addKey(storage, master, secret);
+    const key = await addKey(storage, master, secret, undefined, config.id);
     await writeConfig(storage, master, config);
     return new Repository(storage, master, config, key.id);
   }
 
   static async open(storage: Storage, secret: Secret): Promise<Repository> {
     await assertRepository(storage);
-    const { master, keyId } = await unlock(storage, secret);
+    const { master, keyId, repository } = await unlock(storage, secret);
     const config = await readConfig(storage, master);
+    if (repository !== undefined && repository !== config.id) {
+      throw new CairnError(
+        'CAIRN_E_INTEGRITY',
+        `key ${keyId} names repository ${repository.slice(0, 12)}, not this one`,
+      );
+    }
     return new Repository(storage, master, config, keyId);
   }
 
@@ -153,6 +160,7 @@ export class Repository {
         packSize: this.config.packSize,
         sealer: this.pool.seal,
         retainUntil: this.retainUntil,
+        mode: this.lockMode,
         parallel: this.pool.parallelism,
       });
     }
@@ -250,18 +258,33 @@ export class Repository {
 
   // ---- snapshots and verifications ------------------------------------------------------------
 
-  async saveSnapshot(snapshot: SnapshotObject): Promise<string> {
-    return this.saveRecord('snapshots', snapshot, SNAPSHOT_AAD, snapshot.retainUntil);
+  /** Stored under its retainUntil with `mode` (the tier's lock mode; governance when not given). */
+  async saveSnapshot(snapshot: SnapshotObject, mode?: LockMode): Promise<string> {
+    return this.saveRecord('snapshots', snapshot, SNAPSHOT_AAD, snapshot.retainUntil, mode);
   }
 
-  async saveVerification(verification: VerificationObject, retainUntil: string | null): Promise<string> {
-    return this.saveRecord('verifications', verification, VERIFICATION_AAD, retainUntil);
+  async saveVerification(
+    verification: VerificationObject,
+    retainUntil: string | null,
+    mode?: LockMode,
+  ): Promise<string> {
+    return this.saveRecord('verifications', verification, VERIFICATION_AAD, retainUntil, mode);
   }
 
-  private async saveRecord(prefix: string, value: unknown, aad: string, retainUntil: string | null): Promise<string> {
+  private async saveRecord(
+    prefix: string,
+    value: unknown,
+    aad: string,
+    retainUntil: string | null,
+    mode: LockMode | undefined,
+  ): Promise<string> {
     const bytes = seal(this.master.encryption, Buffer.from(JSON.stringify(value)), aad);
     const id = sha256Hex(bytes);
-    await this.storage.put(`${prefix}/${id}`, bytes, retainUntil ? { retainUntil: new Date(retainUntil) } : {});
+    await this.storage.put(
+      `${prefix}/${id}`,
+      bytes,
+      lockOptions(retainUntil ? new Date(retainUntil) : undefined, mode),
+    );
     return id;
   }
 

@@ -2,6 +2,7 @@ import type { Catalog, SnapshotRecord } from '../catalog/index.js';
 import { CairnError, isCairnError } from '../errors/index.js';
 import { applyKeepRules, type Policy } from '../policy/index.js';
 import type { Repository } from '../repo/index.js';
+import { type HoldRecord, readHolds } from './hold.js';
 
 export interface ForgetDecision {
   readonly id: string;
@@ -10,6 +11,8 @@ export interface ForgetDecision {
   readonly action: 'keep' | 'remove' | 'retained';
   readonly reasons: readonly string[];
   readonly retainUntil?: string;
+  /** The legal hold that keeps it (`cairn hold remove` lifts it). */
+  readonly hold?: HoldRecord;
 }
 
 export interface ForgetResult {
@@ -40,7 +43,11 @@ function retentionOfVerification(v: { time: string }, s: SnapshotRecord): string
   return new Date(Date.parse(v.time) + span).toISOString();
 }
 
-/** `cairn forget --apply-policy`: each tier's keep rules per item; WORM retention always wins. */
+function describeHold(h: HoldRecord): string {
+  return `legal hold since ${h.time} by ${h.actor}${h.reason ? ` (${h.reason})` : ''}`;
+}
+
+/** `cairn forget --apply-policy`: each tier's keep rules per item; WORM retention and legal holds always win. */
 export async function forgetByPolicy(
   repo: Repository,
   catalog: Catalog,
@@ -50,6 +57,7 @@ export async function forgetByPolicy(
   const now = opts.now ?? new Date();
   const decisions: ForgetDecision[] = [];
   const all = await catalog.findSnapshots(opts.items?.length ? { item: opts.items } : {});
+  const holds = await readHolds(repo);
   const byItem = new Map<string, SnapshotRecord[]>();
   for (const s of all) byItem.set(s.item, [...(byItem.get(s.item) ?? []), s]);
   for (const [item, snaps] of byItem) {
@@ -73,7 +81,18 @@ export async function forgetByPolicy(
         continue;
       }
       const until = await effectiveRetention(catalog, s);
-      if (until && Date.parse(until) > now.getTime()) {
+      const hold = holds.get(s.id);
+      if (hold) {
+        decisions.push({
+          id: s.id,
+          item,
+          time: s.time,
+          action: 'retained',
+          reasons: [describeHold(hold)],
+          ...(until && Date.parse(until) > now.getTime() ? { retainUntil: until } : {}),
+          hold,
+        });
+      } else if (until && Date.parse(until) > now.getTime()) {
         decisions.push({
           id: s.id,
           item,
@@ -109,7 +128,7 @@ export async function forgetByPolicy(
   };
 }
 
-/** `cairn forget ID…`: refused while retained, with the date. */
+/** `cairn forget ID…`: refused while held (naming the hold) or retained (with the date). */
 export async function forgetSnapshots(
   repo: Repository,
   catalog: Catalog,
@@ -118,9 +137,19 @@ export async function forgetSnapshots(
 ): Promise<ForgetResult> {
   const now = opts.now ?? new Date();
   const decisions: ForgetDecision[] = [];
+  const holds = await readHolds(repo);
   for (const id of ids) {
     const s = await catalog.getSnapshot(id);
     if (!s) throw new CairnError('CAIRN_E_NOT_FOUND', `no snapshot ${id}`);
+    const hold = holds.get(s.id);
+    if (hold) {
+      throw new CairnError(
+        'CAIRN_E_RETAINED',
+        `snapshot ${s.id.slice(0, 12)} (${s.item}) is under ${describeHold(hold)}; it cannot be forgotten ` +
+          `until the hold is lifted with \`cairn hold remove ${s.id.slice(0, 12)}\``,
+        { id: s.id, hold },
+      );
+    }
     const until = await effectiveRetention(catalog, s);
     if (until && Date.parse(until) > now.getTime()) {
       throw new CairnError(

@@ -1,34 +1,34 @@
+import type { LockMode } from '../policy/index.js';
 import type { Repository } from '../repo/index.js';
-import { packKey } from '../repo/index.js';
-import { reachableTrees } from './tree-walk.js';
+import { NeededPacks } from './worm.js';
 
 /**
  * WORM covers what a snapshot needs, not only what it wrote: packs reused through deduplication
  * (written earlier, by another item or a shorter-lived tier) get their retention extended to the
- * new snapshot's — never shortened. Runs before the snapshot object is written, so a committed
- * snapshot is never less protected than its tier says.
+ * new snapshot's and their mode raised to its tier's — never shortened, never lowered. Runs before
+ * the snapshot object is written, so a committed snapshot is never less protected than its tier says.
+ * `alsoKeys`: other objects the new record leans on (a verification's snapshot object).
  */
 export async function protectPacks(
   repo: Repository,
   rootTree: string,
   fileBlobs: Iterable<string>,
   until: Date,
+  mode: LockMode = 'governance',
+  alsoKeys: readonly string[] = [],
 ): Promise<number> {
-  const blobs = new Set<string>();
-  await reachableTrees(repo, rootTree, blobs);
-  for (const b of fileBlobs) blobs.add(b);
-  const packs = new Set<string>();
-  for (const b of blobs) {
-    const loc = repo.index.find(b);
-    if (loc) packs.add(loc.pack);
-  }
+  // A date already past (a retention class of 0d) protects nothing; S3 would refuse it.
+  if (until.getTime() <= Date.now()) return 0;
+  const keys = await new NeededPacks(repo).ofTree(rootTree, fileBlobs);
+  for (const k of alsoKeys) keys.add(k);
   let extended = 0;
-  for (const pack of packs) {
-    const key = packKey(pack);
+  for (const key of keys) {
     const info = await repo.storage.stat(key);
     if (!info) continue;
-    if (!info.retainUntil || info.retainUntil.getTime() < until.getTime()) {
-      await repo.storage.extendRetention(key, until);
+    const shorter = !info.retainUntil || info.retainUntil.getTime() < until.getTime();
+    const weaker = mode === 'compliance' && info.mode !== 'compliance';
+    if (shorter || weaker) {
+      await repo.storage.extendRetention(key, until, mode);
       extended++;
     }
   }

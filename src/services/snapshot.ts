@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { SnapshotRecord } from '../catalog/index.js';
 import { CairnError, isCairnError } from '../errors/index.js';
-import { type Item, makePathFilter, type Policy, retainUntil } from '../policy/index.js';
+import { type Item, type LockMode, makePathFilter, type Policy, retainUntil } from '../policy/index.js';
 import type { Repository, SnapshotObject, TreeEntry } from '../repo/index.js';
 import { collectSource, type SourceEntry, type SourceResult, type Unreadable } from '../sources/index.js';
 import { snapshotRecord, verificationRecord } from './catalog-sync.js';
@@ -13,6 +13,7 @@ import { type RunOptions, runMetadata } from './run-metadata.js';
 import type { Session } from './session.js';
 import { type BuiltEntry, contentHash, saveTrees } from './snapshot-tree.js';
 import { flattenTree } from './tree-walk.js';
+import { tierLockMode } from './worm.js';
 
 export interface SnapshotRequest {
   readonly items?: readonly string[];
@@ -133,6 +134,7 @@ class ItemSnapshot {
   private readBytes = 0;
   private doneBytes = 0;
   private doneFiles = 0;
+  private readonly mode: LockMode | undefined;
 
   constructor(
     private readonly session: Session,
@@ -145,11 +147,13 @@ class ItemSnapshot {
     private readonly pipeline: FilePipeline,
   ) {
     this.repo = session.repo;
+    this.mode = tierLockMode(policy, item.tier);
   }
 
   async run(started: number): Promise<ItemResult> {
     const { repo, item } = this;
     repo.retainUntil = this.retain ?? undefined;
+    repo.lockMode = this.mode;
     const entries = this.collect();
     const parent = await this.session.catalog.latestSnapshot(item.name);
     const previous = parent ? await this.previousFiles(parent) : new Map<string, TreeEntry>();
@@ -219,8 +223,11 @@ class ItemSnapshot {
       !this.request.force
     ) {
       repo.discardPending();
-      if (this.retain) await protectPacks(repo, parent.tree, this.fileBlobs(), this.retain);
-      const verification = await repo.saveVerification({ version: 1, meta, snapshot: parent.id }, retainIso);
+      if (this.retain) {
+        // The verification leans on the parent: its snapshot object is kept as long and as strongly too.
+        await protectPacks(repo, parent.tree, this.fileBlobs(), this.retain, this.mode, [`snapshots/${parent.id}`]);
+      }
+      const verification = await repo.saveVerification({ version: 1, meta, snapshot: parent.id }, retainIso, this.mode);
       await this.session.catalog.putVerification(
         verificationRecord(verification, { version: 1, meta, snapshot: parent.id }),
       );
@@ -238,7 +245,7 @@ class ItemSnapshot {
     }
     const tree = await saveTrees(repo, this.built);
     const { storedBytes } = await repo.flush();
-    if (this.retain) await protectPacks(repo, tree, this.fileBlobs(), this.retain);
+    if (this.retain) await protectPacks(repo, tree, this.fileBlobs(), this.retain, this.mode);
     const status = this.unreadable.length > 0 ? 'partial' : 'complete';
     const object: SnapshotObject = {
       version: 1,
@@ -253,7 +260,7 @@ class ItemSnapshot {
       retainUntil: retainIso,
       unreadable: this.unreadable.map((u) => u.path),
     };
-    const id = await repo.saveSnapshot(object);
+    const id = await repo.saveSnapshot(object, this.mode);
     const record: SnapshotRecord = snapshotRecord(id, object);
     await this.session.catalog.putSnapshot(record);
     return {

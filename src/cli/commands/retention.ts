@@ -27,7 +27,7 @@ export function registerRetention(program: Command): void {
     .option('--reason <text>', 'with CAIRN_SERVER: why the named snapshots should go, for their approvers')
     .addHelpText(
       'after',
-      "\nA snapshot under WORM retention (its tier's lock or retention class) is never removed;\nthe output says until when it is kept. Data is freed by `cairn prune`.\n" +
+      "\nA snapshot under WORM retention (its tier's lock or retention class) or a legal hold (`cairn hold`) is never\nremoved; the output says until when, or which hold, keeps it. Data is freed by `cairn prune`.\n" +
         'Through a server (CAIRN_SERVER), forgetting named snapshots becomes an approval request: the command\n' +
         'prints its id and how many approvals it needs, and the server forgets them once approvers have granted it.',
     )
@@ -72,7 +72,7 @@ export function registerRetention(program: Command): void {
 
   program
     .command('prune')
-    .description('delete data that no snapshot needs (packs under WORM retention stay)')
+    .description('delete data that no snapshot needs (packs under WORM retention or legal hold stay)')
     .option('--dry-run', 'show what would be freed, delete nothing')
     .option('--max-unused <pct>', 'repack a pack when more than this percentage of it is unused', '50')
     .action(
@@ -123,7 +123,10 @@ function renderPrune(r: PruneResult): string {
   const lines = [
     `${verb} ${fmtBytes(r.bytesFreed)}: ${r.packsDeleted} unused packs, ${r.packsRepacked} repacked, ${r.orphanPacks} left by interrupted writes; ${r.blobsKept} blobs in use`,
   ];
-  for (const k of r.retained) lines.push(`kept pack ${k.pack.slice(0, 12)}: retained until ${k.retainUntil}`);
+  for (const k of r.retained) {
+    const why = [k.retainUntil ? `retained until ${k.retainUntil}` : '', k.legalHold ? 'under legal hold' : ''];
+    lines.push(`kept pack ${k.pack.slice(0, 12)}: ${why.filter(Boolean).join(', ')}`);
+  }
   return lines.join('\n');
 }
 

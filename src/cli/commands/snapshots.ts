@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { SnapshotFilter, SnapshotHit, SnapshotRecord, Trigger, VerificationRecord } from '../../catalog/index.js';
 import { CairnError } from '../../errors/index.js';
-import { resolveSnapshot, searchFilter, TRIGGERS } from '../../services/index.js';
+import { type HoldRecord, readHolds, resolveSnapshot, searchFilter, TRIGGERS } from '../../services/index.js';
 import { fmtBytes, table } from '../output.js';
 import { segment } from '../remote-mode.js';
 import { action, collect } from '../run.js';
@@ -56,7 +56,11 @@ export function registerSnapshots(program: Command): void {
         }
         const session = await ctx.session();
         try {
-          const hits = await session.catalog.findSnapshots(filter);
+          const holds = await readHolds(session.repo);
+          // Held ones are marked (`cairn hold`): the holds live in the repository, not the catalog.
+          const hits = (await session.catalog.findSnapshots(filter)).map((h) =>
+            holds.has(h.id) ? { ...h, held: true } : h,
+          );
           ctx.out.result({ snapshots: hits }, () => render(hits));
           return 0;
         } finally {
@@ -80,7 +84,8 @@ export function registerSnapshots(program: Command): void {
         try {
           const s = await resolveSnapshot(session.catalog, { id });
           const verifications = await session.catalog.verificationsOf(s.id);
-          const shown: Shown = { ...s, verifications };
+          const hold = (await readHolds(session.repo)).get(s.id);
+          const shown: Shown = { ...s, verifications, ...(hold ? { hold } : {}) };
           ctx.out.result(shown, () => renderShown(shown));
           return 0;
         } finally {
@@ -90,10 +95,13 @@ export function registerSnapshots(program: Command): void {
     );
 }
 
-type Shown = SnapshotRecord & { readonly verifications: readonly VerificationRecord[] };
+type Shown = SnapshotRecord & {
+  readonly verifications: readonly VerificationRecord[];
+  readonly hold?: HoldRecord;
+};
 
 function renderShown(shown: Shown): string {
-  const { verifications, ...s } = shown;
+  const { verifications, hold, ...s } = shown;
   const rows: Array<[string, string]> = [
     ['id', s.id],
     ['item', s.item],
@@ -113,6 +121,14 @@ function renderShown(shown: Shown): string {
     ['parent', s.parent ?? '-'],
     ['tree', s.tree],
     ['retain until', s.retainUntil ?? '-'],
+    ...(hold
+      ? [
+          ['legal hold', `since ${hold.time} by ${hold.actor}${hold.reason ? ` (${hold.reason})` : ''}`] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
   ];
   const lines = rows.map(([k, v]) => `${k.padEnd(13)} ${v}`);
   for (const u of s.unreadable) lines.push(`unreadable    ${u}`);
