@@ -105,6 +105,7 @@ describe('--json', () => {
     const writers: Record<string, string[]> = {
       snapshot: ['snapshot', '--item', 'app-dev'],
       'key add': ['key', 'add', '--new-password-file', pw],
+      'key rotate': ['key', 'rotate', '--new-password-file', pw, '--keep-old'],
       restore: ['restore', id, '--target', target],
       'catalog rebuild': ['catalog', 'rebuild'],
       forget: ['forget', id, '--dry-run'],
@@ -112,6 +113,10 @@ describe('--json', () => {
       'token create': ['token', 'create', '--role', 'viewer', '--expires', '1d'],
       'token revoke': ['token', 'revoke', 'ffffffffffffffff'], // no such token: an error document
       'audit export': ['audit', 'export', '--format', 'jsonl', '--output', join(f.dir, 'audit.jsonl')],
+      'hold add': ['hold', 'add', id],
+      'hold remove': ['hold', 'remove', id],
+      replicate: ['replicate', '--to', join(f.dir, 'replica')],
+      repair: ['repair', '--from', join(f.dir, 'replica')], // after replicate: nothing to repair
     };
     // About identities a server knows: without CAIRN_SERVER, a usage error document.
     const serverOnly: Record<string, string[]> = {
@@ -135,6 +140,7 @@ describe('--json', () => {
       'key list': ['key', 'list'],
       'key remove': ['key', 'remove', 'ffffffffffff'], // no such key: an error document
       snapshots: ['snapshots'],
+      stats: ['stats'],
       show: ['show', id],
       ls: ['ls', id],
       diff: ['diff', id, id],
@@ -143,6 +149,7 @@ describe('--json', () => {
       'policy schema': ['policy', 'schema'],
       serve: ['serve', '--port', '99999'], // a bad port: an error document before anything is opened
       'token list': ['token', 'list'],
+      'hold list': ['hold', 'list'],
       'audit log': ['audit', 'log'],
       'audit verify': ['audit', 'verify'],
       ...serverOnly,

@@ -11,15 +11,19 @@ import { registerAudit } from './commands/audit.js';
 import { registerBrowse } from './commands/browse.js';
 import { registerCatalog } from './commands/catalog.js';
 import { registerCheck } from './commands/check.js';
+import { registerHold } from './commands/hold.js';
 import { registerInit } from './commands/init.js';
 import { registerKey } from './commands/key.js';
 import { registerMfa } from './commands/mfa.js';
 import { registerPolicy } from './commands/policy.js';
+import { registerRepair } from './commands/repair.js';
+import { registerReplicate } from './commands/replicate.js';
 import { registerRestore } from './commands/restore.js';
 import { registerRetention } from './commands/retention.js';
 import { registerServe } from './commands/serve.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerSnapshots } from './commands/snapshots.js';
+import { registerStats } from './commands/stats.js';
 import { registerToken } from './commands/token.js';
 import { lastExitCode } from './run.js';
 import { VERSION } from './version.js';
@@ -32,6 +36,10 @@ export function buildProgram(): Command {
     .option('--config <file>', 'policy file (default: $CAIRN_CONFIG, else ./cairn.yaml)')
     .option('--password-file <file>', 'read the passphrase from a file (or CAIRN_PASSWORD, CAIRN_PASSWORD_FILE)')
     .option('--key-file <file>', 'open the repository with a key file (or CAIRN_KEY_FILE)')
+    .option(
+      '--key-provider <spec>',
+      'open with a key provider: vault-transit:KEY or aws-kms:KEY (or CAIRN_KEY_PROVIDER)',
+    )
     .option('--server <url>', 'talk to a cairn server instead of the repository (or CAIRN_SERVER)')
     .option('--token-file <file>', 'bearer token for the server (or CAIRN_TOKEN, CAIRN_TOKEN_FILE)')
     .option('--json', 'print one JSON document on stdout')
@@ -50,10 +58,14 @@ export function buildProgram(): Command {
   registerKey(program);
   registerSnapshot(program);
   registerSnapshots(program);
+  registerStats(program);
   registerBrowse(program);
   registerRestore(program);
   registerCheck(program);
+  registerReplicate(program);
+  registerRepair(program);
   registerRetention(program);
+  registerHold(program);
   registerPolicy(program);
   registerCatalog(program);
   registerServe(program);

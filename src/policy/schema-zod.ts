@@ -273,6 +273,14 @@ export const policySchema = z
       )
       .optional(),
     access: accessSchema.optional(),
+    replication: z
+      .strictObject({
+        to: text('replication.to').describe(
+          'The second repository (a folder, relative to this file, or s3://bucket/prefix) that `cairn replicate` copies to.',
+        ),
+      })
+      .describe('Replication to a second repository (C2.3); tiers with replicate: true copy after every snapshot.')
+      .optional(),
     alerts: z
       .looseObject({
         consecutiveFailures: count('Alert after this many failures in a row.').optional(),

@@ -161,6 +161,8 @@ export interface Policy {
   readonly exclude: readonly string[];
   readonly items: readonly Item[];
   readonly exceptions: readonly PolicyException[];
+  /** The second repository replicate copies to (a local path made absolute, or s3://…). */
+  readonly replication?: { readonly to: string };
   /** Later issues' sections (governance.audit, changeTickets, drills, access, alerts), kept as parsed. */
   readonly extra: Readonly<Record<string, unknown>>;
 }

@@ -6,6 +6,7 @@
 export { verifyAuditTrail } from './audit-verify.js';
 export { rebuildCatalog, syncCatalog } from './catalog-sync.js';
 export { type CheckReport, type CheckRequest, checkRepository } from './check.js';
+export { checkLocks, type LockFinding, type LockReport } from './check-locks.js';
 export { type Change, type DiffResult, diffSnapshots } from './diff.js';
 export { type ForgetResult, forgetByPolicy, forgetSnapshots } from './forget.js';
 export {
@@ -15,13 +16,32 @@ export {
   operatingSystemIdentity,
   repositorySealer,
 } from './governance.js';
+export { addHold, type HoldRecord, type HoldResult, type ReleaseResult, readHolds, removeHold } from './hold.js';
 export { type ListedEntry, listSnapshot } from './ls.js';
 export { noProgress, type Progress, type ProgressSink } from './progress.js';
 export { type PruneResult, prune } from './prune.js';
-export { addRepositoryKey, initRepository, listRepositoryKeys, removeRepositoryKey } from './repository-admin.js';
+export { type RepairResult, repairFromReplica } from './repair.js';
+export { openReplica, type ReplicateResult, replicateRepository } from './replicate.js';
+export { type ItemLag, type ReplicationStatus, replicationStatus } from './replication-status.js';
+export {
+  addRepositoryKey,
+  initRepository,
+  listRepositoryKeys,
+  removeRepositoryKey,
+  rotateRepositoryKey,
+} from './repository-admin.js';
 export { resolveSnapshot, type SnapshotSelector } from './resolve.js';
 export { type RestoreRequest, type RestoreResult, restoreSnapshot } from './restore.js';
 export { type RunOptions, runMetadata } from './run-metadata.js';
 export { parseSearchTime, type SearchOptions, searchFilter, TRIGGERS } from './search.js';
 export { openCatalogOf, openRepository, openSession, type Session, type SessionOptions } from './session.js';
 export { type ItemResult, type SnapshotRequest, selectItems, takeSnapshots } from './snapshot.js';
+export {
+  type GroupStats,
+  type ItemStats,
+  repositoryStats,
+  type StatsReport,
+  type StatsRequest,
+  type TierStats,
+} from './stats.js';
+export { type Period, parsePeriod } from './stats-projection.js';

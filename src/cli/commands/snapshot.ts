@@ -5,6 +5,7 @@ import { type ItemResult, runMetadata, TRIGGERS, takeSnapshots } from '../../ser
 import type { Context } from '../context.js';
 import { fmtBytes, fmtDuration } from '../output.js';
 import { action, collect } from '../run.js';
+import { type AfterSnapshotReplication, describeReplication, replicateAfterSnapshot } from './replicate.js';
 
 interface SnapshotOptions {
   item?: string[];
@@ -50,6 +51,7 @@ export function registerSnapshot(program: Command): void {
         const session = await ctx.session();
         const progress = ctx.out.progress();
         let results: ItemResult[];
+        let replication: AfterSnapshotReplication | undefined;
         try {
           results = await takeSnapshots(
             session,
@@ -68,19 +70,24 @@ export function registerSnapshot(program: Command): void {
             },
             progress,
           );
+          progress.done();
+          replication = await replicateAfterSnapshot(ctx, session.repo, policy, results);
         } finally {
           progress.done();
           await session.close();
         }
-        return finish(ctx, results);
+        return finish(ctx, results, replication);
       }),
     );
 }
 
-function finish(ctx: Context, results: readonly ItemResult[]): number {
-  ctx.out.result({ snapshots: results }, () => results.map(describe).join('\n'));
+function finish(ctx: Context, results: readonly ItemResult[], replication?: AfterSnapshotReplication): number {
+  ctx.out.result(replication ? { snapshots: results, replication } : { snapshots: results }, () =>
+    [...results.map(describe), ...(replication ? [describeReplication(replication)] : [])].join('\n'),
+  );
   if (results.some((r) => r.status === 'failed')) return ExitCode.failed;
-  if (results.some((r) => r.status === 'partial')) return ExitCode.partial;
+  // A failed replication never undoes a snapshot: partial, and the JSON's replication.ok says why.
+  if (results.some((r) => r.status === 'partial') || replication?.ok === false) return ExitCode.partial;
   return ExitCode.ok;
 }
 
