@@ -27,7 +27,8 @@ export async function acquireLock(storage: Storage, exclusive: boolean, operatio
   let key = `locks/${randomId().slice(0, 32)}`;
   const write = async (): Promise<void> => {
     const info: LockInfo = { exclusive, host: hostname(), pid: process.pid, time: new Date().toISOString(), operation };
-    await storage.put(key, Buffer.from(JSON.stringify(info)));
+    // A fresh random id each time: nothing else can be under it.
+    await storage.put(key, Buffer.from(JSON.stringify(info)), { contentAddressed: true });
   };
   await write();
   const conflict = await findConflict(storage, key, exclusive);

@@ -135,7 +135,10 @@ export class PackWriter {
     trailer.writeUInt32LE(header.length, 0);
     const bytes = Buffer.concat([...parts, header, trailer]);
     const id = sha256Hex(bytes);
-    await this.options.storage.put(packKey(id), bytes, lockOptions(this.options.retainUntil, this.options.mode));
+    await this.options.storage.put(packKey(id), bytes, {
+      ...lockOptions(this.options.retainUntil, this.options.mode),
+      contentAddressed: true,
+    });
     this.storedBytes += bytes.length;
     this.written.push({ id, size: bytes.length, segments });
   }

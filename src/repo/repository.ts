@@ -110,7 +110,7 @@ export class Repository {
     const bytes = seal(this.master.encryption, body, INDEX_AAD);
     const key = `index/${sha256Hex(bytes)}`;
     // No WORM lock on index files: they are derived from the packs' headers and prune replaces them.
-    await this.storage.put(key, bytes);
+    await this.storage.put(key, bytes, { contentAddressed: true });
     this.index.files.add(key);
     return key;
   }
@@ -283,7 +283,7 @@ export class Repository {
     await this.storage.put(
       `${prefix}/${id}`,
       bytes,
-      lockOptions(retainUntil ? new Date(retainUntil) : undefined, mode),
+      { ...lockOptions(retainUntil ? new Date(retainUntil) : undefined, mode), contentAddressed: true },
     );
     return id;
   }

@@ -1,6 +1,6 @@
 import { CairnError, isCairnError } from '../errors/index.js';
 import type { ObjectInfo, Storage } from '../storage/index.js';
-import { assertMatchesAddress, lockOf, retentionOf } from './replica-objects.js';
+import { assertMatchesAddress, contentAddress, lockOf, retentionOf } from './replica-objects.js';
 
 /**
  * Copies one object between two stores of the same repository, byte for byte: the bytes are checked
@@ -33,7 +33,10 @@ export class ObjectCopier {
     this.readMs += performance.now() - started;
     started = performance.now();
     try {
-      await this.to.put(key, bytes, retentionOf(lock, this.now));
+      await this.to.put(key, bytes, {
+        ...retentionOf(lock, this.now),
+        contentAddressed: contentAddress(key) !== undefined,
+      });
     } catch (err) {
       // Another replication put it meanwhile: the read-back below tells whether it holds these bytes.
       if (!isCairnError(err, 'CAIRN_E_EXISTS')) throw err;

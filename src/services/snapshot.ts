@@ -244,8 +244,11 @@ class ItemSnapshot {
       };
     }
     const tree = await saveTrees(repo, this.built);
-    const { storedBytes } = await repo.flush();
-    if (this.retain) await protectPacks(repo, tree, this.fileBlobs(), this.retain, this.mode);
+    const { storedBytes, packs: written } = await repo.flush();
+    if (this.retain) {
+      const fresh = written.map((p) => p.id);
+      await protectPacks(repo, tree, this.fileBlobs(), this.retain, this.mode, [], fresh);
+    }
     const status = this.unreadable.length > 0 ? 'partial' : 'complete';
     const object: SnapshotObject = {
       version: 1,
