@@ -24,6 +24,7 @@ import {
   s3Client,
   useS3InProcess,
 } from './replicate-support.js';
+import { createBucket, uniqueBucket } from './s3-support.js';
 
 function binaryFiles(f: Fixture, n: number): void {
   for (let i = 0; i < n; i++) {
@@ -40,6 +41,27 @@ describe('cairn replicate and repair on S3 (RGW with Object Lock)', () => {
     useS3InProcess();
   });
   after(() => client.destroy());
+
+  it('a replica bucket without Object Lock is refused before anything is copied; --create-bucket makes a fit one', async () => {
+    const f = fixture({ policy: replicaPolicy() });
+    takeSnapshot(f, 'app-prod');
+    const plain = await createBucket({ plain: true, tag: 'plainrep' });
+    const refused = replicate(f, ['--to', `s3://${plain}/replica`], S3_ENV);
+    assertExitCode(refused.r, 1);
+    assert.match(refused.r.stderr, /CAIRN_E_BUCKET/);
+    assert.match(refused.r.stderr, /Object Lock/);
+    assertNoStackTrace(refused.r.stderr);
+    const remote = openStorage(`s3://${plain}/replica`);
+    try {
+      assert.deepEqual(await remote.list(''), []);
+    } finally {
+      await remote.close();
+    }
+    const fresh = `s3://${uniqueBucket('newrep')}/replica`;
+    const made = replicate(f, ['--to', fresh, '--create-bucket'], S3_ENV);
+    assertExitCode(made.r, 0);
+    assert.equal(made.result.ok, true);
+  });
 
   it('local to S3: verified copies keep retention and mode; a second run copies nothing; the bucket alone restores', async () => {
     const f = fixture({ policy: replicaPolicy() });

@@ -10,6 +10,7 @@ import {
   replicateRepository,
   replicationStatus,
 } from '../../services/index.js';
+import { isS3Location, prepareS3Bucket } from '../../storage/index.js';
 import type { Context } from '../context.js';
 import { fmtBytes, fmtDuration, table } from '../output.js';
 import { action } from '../run.js';
@@ -19,6 +20,7 @@ interface ReplicateOptions {
   status?: boolean;
   syncLocks?: boolean;
   concurrency?: string;
+  createBucket?: boolean;
 }
 
 export function registerReplicate(program: Command): void {
@@ -32,6 +34,7 @@ export function registerReplicate(program: Command): void {
     .option('--status', 'show per item how many snapshots the replica lacks and since when; copy nothing')
     .option('--sync-locks', "raise every replica object's lock to the primary's (costs a HEAD per object on S3)")
     .option('--concurrency <n>', 'objects copied at the same time', '8')
+    .option('--create-bucket', 'S3 replica: create its bucket, with versioning and Object Lock, when it does not exist')
     .addHelpText(
       'after',
       '\nThe replica is a byte-for-byte mirror: same repository id, same keys, so the same secret opens it\n' +
@@ -39,6 +42,7 @@ export function registerReplicate(program: Command): void {
         'before it is sent and read back after; it keeps its retention, lock mode and legal hold. A run\n' +
         'copies only what the replica lacks, so an interrupted run is resumed by running it again.\n' +
         'Nothing is ever deleted on the replica. A location holding another repository is refused.\n' +
+        'An S3 replica bucket must have versioning and Object Lock, as for `cairn init` (--create-bucket).\n' +
         'Exit codes: 0 the replica has every object; 1 an object failed or a snapshot was held back;\n' +
         'with --status, 1 when an item whose tier has `replicate: true` is behind.',
     )
@@ -58,6 +62,12 @@ export function registerReplicate(program: Command): void {
             'CAIRN_E_USAGE',
             'no replica named: pass --to REPO2 or set replication.to in cairn.yaml',
           );
+        if (isS3Location(location) && !opts.status) {
+          // The replica keeps the primary's locks: a bucket that cannot hold them is refused before any copy.
+          await prepareS3Bucket(location, { create: opts.createBucket === true });
+        } else if (opts.createBucket && !isS3Location(location)) {
+          throw new CairnError('CAIRN_E_USAGE', '--create-bucket applies to s3://bucket/prefix replicas only');
+        }
         const target = openReplica(location);
         try {
           const session = await ctx.session();
