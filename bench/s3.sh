@@ -93,7 +93,7 @@ run_step() { # TOOL STEP
           require("fs").writeFileSync(process.argv[2], s.id)' "$RUN/logs/cairn-$2.out" "$RUN/cairn/snapshot-id" ;;
     cairn:restore-full)
       counted cairn "$2" bash -c 'cairn restore "$(cat "$RUN/cairn/snapshot-id")" --target "$RUN/cairn/restore-full" --json' ;;
-    cairn:replicate) counted cairn "$2" bash -c 'cairn replicate --to "$CAIRN_REPLICA" --json' ;;
+    cairn:replicate) counted cairn "$2" bash -c 'cairn replicate --to "$CAIRN_REPLICA" --create-bucket --json' ;;
     restic:init) counted restic init bash -c 'restic_ init' ;;
     restic:initial | restic:changed) counted restic "$2" bash -c 'restic_ backup --host bench "$CORPUS"' ;;
     restic:restore-full) counted restic "$2" bash -c 'restic_ restore latest --target "$RUN/restic/restore-full"' ;;

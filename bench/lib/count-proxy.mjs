@@ -1,6 +1,8 @@
 // A counting HTTP proxy for the S3 benchmark: forwards every request to the S3 server unchanged (the Host
 // header too, so SigV4 signatures stay valid) and appends one line per request to the log file:
-// "METHOD<TAB>request bytes<TAB>response bytes<TAB>status". Both tools talk to it, so both are counted the same way.
+// "KIND<TAB>request bytes<TAB>response bytes<TAB>status", KIND being the HTTP method, or LIST for a GET
+// that lists a bucket (list-type, versions or uploads in the query). Both tools talk to it, so both are
+// counted the same way.
 // Usage: node bench/lib/count-proxy.mjs LISTEN_PORT TARGET_HOST:PORT LOG_FILE
 import { appendFileSync } from 'node:fs';
 import http from 'node:http';
@@ -13,6 +15,7 @@ if (!listenPort || !target || !logFile) {
 const [targetHost, targetPort] = target.split(':');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 let lines = [];
+const kindOf = (req) => (req.method === 'GET' && /[?&](list-type|versions|uploads)(=|&|$)/.test(req.url) ? 'LIST' : req.method);
 const flush = () => {
   if (lines.length === 0) return;
   appendFileSync(logFile, lines.join(''));
@@ -33,12 +36,12 @@ http
         });
         answer.pipe(res);
         answer.on('end', () => {
-          lines.push(`${req.method}\t${up}\t${down}\t${answer.statusCode}\n`);
+          lines.push(`${kindOf(req)}\t${up}\t${down}\t${answer.statusCode}\n`);
         });
       },
     );
     upstream.on('error', (err) => {
-      lines.push(`${req.method}\t${up}\t0\terror\n`);
+      lines.push(`${kindOf(req)}\t${up}\t0\terror\n`);
       if (!res.headersSent) res.writeHead(502);
       res.end(String(err));
     });

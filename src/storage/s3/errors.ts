@@ -109,7 +109,7 @@ export function noSuchBucket(settings: S3Settings, options?: ErrorOptions): Cair
   const endpoint = endpointName(settings);
   return new CairnError(
     'CAIRN_E_BUCKET',
-    `bucket ${settings.bucket} does not exist at ${endpoint}; create it with versioning and Object Lock: cairn init ${settings.location} --create-bucket`,
+    `bucket ${settings.bucket} does not exist at ${endpoint}; create it with versioning and Object Lock: cairn init ${settings.location} --create-bucket (for a replica: cairn replicate --to ${settings.location} --create-bucket)`,
     { endpoint, bucket: settings.bucket, missing: 'bucket' },
     options,
   );
