@@ -280,11 +280,10 @@ export class Repository {
   ): Promise<string> {
     const bytes = seal(this.master.encryption, Buffer.from(JSON.stringify(value)), aad);
     const id = sha256Hex(bytes);
-    await this.storage.put(
-      `${prefix}/${id}`,
-      bytes,
-      { ...lockOptions(retainUntil ? new Date(retainUntil) : undefined, mode), contentAddressed: true },
-    );
+    await this.storage.put(`${prefix}/${id}`, bytes, {
+      ...lockOptions(retainUntil ? new Date(retainUntil) : undefined, mode),
+      contentAddressed: true,
+    });
     return id;
   }
 
