@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { generate } from 'otplib';
 import { assertExit, jsonError, snapOne } from './e2e.js';
 import { BIN, type CliResult, type Fixture, fixture, SMALL_POLICY } from './helpers.js';
+import { timeless } from './serve-support.js';
 
 interface Token {
   id: string;
@@ -49,11 +50,11 @@ interface AuditEvent {
   target: string | null;
 }
 
-/** Tier 2 asks one approver for forgetting a snapshot outside the keep rules. */
-const POLICY = SMALL_POLICY.replace(
+/** Tier 2 asks one approver for forgetting a snapshot outside the keep rules; the replica is `replica/`. */
+const POLICY = `${SMALL_POLICY.replace(
   '    retentionClass: short\n',
   '    retentionClass: short\n    deleteApprovals: 1\n',
-);
+)}replication:\n  to: replica\n`;
 
 interface Server {
   readonly url: string;
@@ -380,6 +381,85 @@ describe('the CLI against cairn serve (CAIRN_SERVER)', () => {
     ]);
     assertExit(inUse, 1);
     assert.equal(jsonError(inUse).code, 'CAIRN_E_KEY_IN_USE');
+  });
+
+  it('stats, replicate --status and replicate print what local mode prints, with the same exit codes', () => {
+    /** The same command here and through the server: same exit code, same JSON (times aside). */
+    const same = (args: readonly string[], token = admin): unknown => {
+      const here = local([...args, '--json']);
+      const there = remote([...args, '--json'], token);
+      assert.equal(there.code, here.code, `${args.join(' ')}: ${there.stderr}`);
+      assert.deepEqual(timeless(there.json()), timeless(here.json()), args.join(' '));
+      return there.json();
+    };
+    const viewer = localToken('viewer-s', 'viewer');
+    same(['stats'], viewer);
+    same(['stats', '--item', 'app-prod', '--projection', '2y', '--window', '7d'], viewer);
+    same(['stats', '--tier', '2']);
+    const unknown = remote(['stats', '--item', 'nope', '--json'], viewer);
+    assertExit(unknown, 2);
+    assert.match(jsonError(unknown).message, /"nope": no such item/);
+
+    const behind = same(['replicate', '--status'], viewer) as { behind: number };
+    assert.ok(behind.behind > 0);
+    const copied = remoteJson<{ ok: boolean; copied: number }>(['replicate', '--concurrency', '2']);
+    assert.ok(copied.ok && copied.copied > 0);
+    assert.equal((same(['replicate', '--status'], viewer) as { behind: number }).behind, 0);
+    assert.equal((same(['replicate']) as { copied: number }).copied, 0);
+    assert.equal(remote(['replicate']).stdout, local(['replicate']).stdout, 'people see the same line');
+    const refused = remote(['replicate', '--to', join(f.dir, 'elsewhere'), '--json']);
+    assertExit(refused, 1);
+    assert.equal(jsonError(refused).code, 'CAIRN_E_FORBIDDEN');
+    assertExit(remote(['replicate', '--json'], viewer), 1);
+  });
+
+  it('hold add, list and remove through the server print what local mode prints; removal is approved', async () => {
+    const operator = localToken('operator-h', 'operator');
+    const approver = remoteJson<{ token: string }>([
+      'token',
+      'create',
+      '--name',
+      'approver-h',
+      '--role',
+      'approver',
+      '--expires',
+      '1h',
+    ]).token;
+    const id = ids.second!; // app-dev's snapshot was forgotten above
+    const added = remote(['hold', 'add', id.slice(0, 12), '--reason', 'LEGAL-9', '--json'], operator);
+    assertExit(added, 0);
+    const placed = added.json<{ hold: { actor: string; reason: string }; alreadyHeld: boolean }>();
+    assert.deepEqual(
+      [placed.hold.actor, placed.hold.reason, placed.alreadyHeld],
+      ['token:operator-h', 'LEGAL-9', false],
+    );
+    // Held already: both sides answer with the recorded hold, the same objects.
+    const again = remote(['hold', 'add', id, '--json'], operator);
+    assertExit(again, 0);
+    assert.deepEqual(again.json(), localJson(['hold', 'add', id]));
+    assert.equal(remote(['hold', 'add', id], operator).stdout, local(['hold', 'add', id]).stdout);
+    assert.deepEqual(remoteJson(['hold', 'list'], operator), localJson(['hold', 'list']));
+    assert.equal(remote(['hold', 'list'], operator).stdout, local(['hold', 'list']).stdout);
+
+    const asked = remote(['hold', 'remove', id.slice(0, 12), '--reason', 'LEGAL-9 closed'], operator);
+    assertExit(asked, 0);
+    const approvalId = /^approval request (\S+): hold\.remove of [0-9a-f]{64} is pending$/m.exec(asked.stdout)?.[1];
+    assert.ok(approvalId, asked.stdout);
+    assert.equal(localJson<{ holds: unknown[] }>(['hold', 'list']).holds.length, 1, 'asking lifts nothing');
+
+    const { secret } = remoteJson<{ secret: string }>(['mfa', 'enroll'], approver);
+    const now = Math.floor(Date.now() / 1000);
+    remoteJson(['mfa', 'confirm', await generate({ secret, epoch: now - 30 })], approver);
+    const granted = remoteJson<Approval>(
+      ['approvals', 'grant', approvalId, '--totp', await generate({ secret, epoch: now })],
+      approver,
+    );
+    assert.equal(granted.status, 'executed', JSON.stringify(granted));
+    assert.deepEqual(remoteJson(['hold', 'list'], operator), { holds: [] });
+    assert.deepEqual(localJson(['hold', 'list']), { holds: [] });
+    const nothing = remote(['hold', 'remove', id, '--json'], operator);
+    assertExit(nothing, 1);
+    assert.equal(jsonError(nothing).code, 'CAIRN_E_NOT_FOUND');
   });
 
   it('access requests: request, list, cancel; an approver denies with a reason', () => {

@@ -177,3 +177,18 @@ export async function until<T>(what: string, probe: () => T | Promise<T>, done: 
     await sleep(50);
   }
 }
+
+/**
+ * A `--json` answer with the figures that depend on the moment they were worked out (times, ages,
+ * durations, projections over the item's age) replaced by their type, so that an answer from a
+ * server and one from local mode, taken moments apart, can be compared.
+ */
+export function timeless(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(timeless);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, MOVING.has(k) || k.endsWith('Ms') ? typeof v : timeless(v)]),
+  );
+}
+
+const MOVING = new Set(['time', 'since', 'historyDays', 'growthBytes', 'storedBytes']);

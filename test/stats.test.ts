@@ -258,10 +258,10 @@ describe('cairn stats', () => {
     assert.match(w.stderr, /--window "30" is not a period: .*e\.g\. 30d, 12m, 2y/);
   });
 
-  it('works on the repository itself only', () => {
-    const r = f.cli(['stats'], { env: { CAIRN_SERVER: 'https://cairn.example.com' } });
-    assertExit(r, 2);
-    assert.match(r.stderr, /`cairn stats` works on the repository itself/);
+  it('with CAIRN_SERVER asks that server (test/cli-remote.test.ts); one that cannot be reached is exit 1', () => {
+    const r = f.cli(['stats'], { env: { CAIRN_SERVER: 'http://127.0.0.1:1' } });
+    assertExit(r, 1);
+    assert.match(r.stderr, /CAIRN_E_SERVER: cannot reach the Cairn server at http:\/\/127\.0\.0\.1:1/);
   });
 });
 

@@ -17,6 +17,8 @@ describe('permissions', () => {
       'policy.read',
       'items.read',
       'snapshots.read',
+      'stats.read',
+      'replication.read',
       'access.request',
       'mfa.enroll',
     ]);
@@ -28,10 +30,24 @@ describe('permissions', () => {
   it('gives each role its duties', () => {
     const extra = (role: (typeof ROLES)[number]) =>
       permissionsOf([role]).filter((permission) => !can(['viewer'], permission));
-    assert.deepEqual(extra('operator'), ['snapshots.create', 'check.run', 'forget.request', 'prune.run']);
+    assert.deepEqual(extra('operator'), [
+      'snapshots.create',
+      'check.run',
+      'forget.request',
+      'prune.run',
+      'replication.run',
+      'holds.read',
+      'holds.manage',
+    ]);
     assert.deepEqual(extra('restorer'), ['restore.run']);
-    assert.deepEqual(extra('approver'), ['approvals.read', 'approvals.grant', 'access.approve', 'access.revoke']);
-    assert.deepEqual(extra('auditor'), ['approvals.read', 'audit.read', 'audit.verify', 'audit.export']);
+    assert.deepEqual(extra('approver'), [
+      'holds.read',
+      'approvals.read',
+      'approvals.grant',
+      'access.approve',
+      'access.revoke',
+    ]);
+    assert.deepEqual(extra('auditor'), ['holds.read', 'approvals.read', 'audit.read', 'audit.verify', 'audit.export']);
   });
 
   it('gives admin everything except approving', () => {

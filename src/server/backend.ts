@@ -18,6 +18,7 @@ import type {
   SnapshotSelector,
 } from '../services/index.js';
 import type { AccessBackend, ApprovalRequestInput, ApprovalView } from './backend-access.js';
+import type { SnapshotReplication, StorageBackend } from './backend-storage.js';
 import type { Identity } from './deps.js';
 
 /**
@@ -26,7 +27,10 @@ import type { Identity } from './deps.js';
  * answers with the renderers it already has. The lead implements it over the services, src/auth
  * and src/audit; the server never opens a repository or a catalog itself.
  */
-export interface Backend<I extends Identity = Identity> extends RepositoryBackend<I>, AccessBackend<I> {}
+export interface Backend<I extends Identity = Identity>
+  extends RepositoryBackend<I>,
+    StorageBackend<I>,
+    AccessBackend<I> {}
 
 /** Who asked, for the backend's own records (the actor of a snapshot, the requester of an approval). */
 export interface Caller<I extends Identity = Identity> {
@@ -127,8 +131,14 @@ export interface RepositoryBackend<I extends Identity = Identity> {
   listFiles(id: string, path: string | undefined): Promise<{ snapshot: string; entries: readonly ListedEntry[] }>;
   /** `cairn diff A B [--patch] --json`. */
   diff(from: string, to: string, opts: { patch: boolean }): Promise<DiffResult>;
-  /** `cairn snapshot --json`; the actor is the caller's subject. */
-  createSnapshots(input: SnapshotCreateInput, caller: Caller<I>): Promise<{ snapshots: readonly ItemResult[] }>;
+  /**
+   * `cairn snapshot --json`; the actor is the caller's subject. Replicates afterwards, as the CLI
+   * does, when a snapshotted item's tier has `replicate: true`.
+   */
+  createSnapshots(
+    input: SnapshotCreateInput,
+    caller: Caller<I>,
+  ): Promise<{ snapshots: readonly ItemResult[]; replication?: SnapshotReplication }>;
   resolveRestore(selector: SnapshotSelector): Promise<ResolvedRestore>;
   /** `cairn restore --json`. */
   restore(input: RestoreInput, caller: Caller<I>): Promise<RestoreResult>;

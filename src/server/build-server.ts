@@ -19,12 +19,14 @@ import { registerAccessRoutes } from './routes/access.js';
 import { registerApprovalRoutes } from './routes/approvals.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerDestructiveRoutes } from './routes/destructive.js';
+import { registerHoldRoutes } from './routes/holds.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerMfaRoutes } from './routes/mfa.js';
 import { registerOperateRoutes } from './routes/operate.js';
 import { registerOperationRoutes } from './routes/operations.js';
 import { registerPolicyRoutes } from './routes/policy.js';
 import { registerRetentionRoutes } from './routes/retention.js';
+import { registerSizingRoutes } from './routes/sizing.js';
 import { registerSnapshotReadRoutes } from './routes/snapshots.js';
 import { registerTokenRoutes } from './routes/tokens.js';
 
@@ -111,6 +113,8 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   registerOperateRoutes(app, ctx);
   registerRetentionRoutes(app, ctx);
   registerDestructiveRoutes(app, ctx);
+  registerSizingRoutes(app, ctx);
+  registerHoldRoutes(app, ctx);
   registerKeyRoutes(app, ctx);
   registerTokenRoutes(app, ctx);
   registerAccessRoutes(app, ctx);

@@ -11,6 +11,7 @@
  */
 export type * from './backend.js';
 export type * from './backend-access.js';
+export type * from './backend-storage.js';
 export { buildServer } from './build-server.js';
 export type * from './deps.js';
 export { ANONYMOUS } from './deps.js';

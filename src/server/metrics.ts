@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ItemResult } from '../services/index.js';
 import type { CatalogMetrics } from './backend.js';
+import type { ReplicationMetrics } from './backend-storage.js';
 
 /**
  * The server's Prometheus metrics, in a registry of its own (several servers in one process, as in
@@ -10,6 +11,7 @@ import type { CatalogMetrics } from './backend.js';
 export class ServerMetrics {
   readonly registry = new Registry();
   private catalog: CatalogMetrics = { snapshots: [], items: [] };
+  private replication: ReplicationMetrics | null = null;
 
   readonly httpDuration = new Histogram({
     name: 'cairn_http_request_duration_seconds',
@@ -83,15 +85,55 @@ export class ServerMetrics {
         }
       },
     });
+    new Gauge({
+      name: 'cairn_replication_behind_snapshots',
+      help: "Snapshots of each item the policy's replica lacks, as of cairn_replication_status_timestamp_seconds",
+      labelNames: ['item'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const i of holder.replication?.items ?? []) this.set({ item: i.item }, i.behind);
+      },
+    });
+    new Gauge({
+      name: 'cairn_replication_lag_seconds',
+      help: 'Age of the oldest snapshot of each item the replica lacks (0 when it lacks none)',
+      labelNames: ['item'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const now = Date.now();
+        for (const i of holder.replication?.items ?? []) {
+          const t = i.oldestMissing ? Date.parse(i.oldestMissing) : Number.NaN;
+          this.set({ item: i.item }, Number.isNaN(t) ? 0 : Math.max(0, now - t) / 1000);
+        }
+      },
+    });
+    new Gauge({
+      name: 'cairn_replication_status_timestamp_seconds',
+      help: 'Unix time the replication gauges were worked out (they are refreshed in the background), by replica',
+      labelNames: ['replica'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const r = holder.replication;
+        const t = r ? Date.parse(r.computedAt) : Number.NaN;
+        if (r && !Number.isNaN(t)) this.set({ replica: r.to }, t / 1000);
+      },
+    });
   }
 
   get contentType(): string {
     return this.registry.contentType;
   }
 
-  /** The exposition text, with the catalog gauges set from `catalog` (one backend call per scrape). */
-  async render(catalog: CatalogMetrics): Promise<string> {
+  /**
+   * The exposition text, with the catalog gauges set from `catalog` (one backend call per scrape) and
+   * the replication gauges from the status last worked out (none when null).
+   */
+  async render(catalog: CatalogMetrics, replication: ReplicationMetrics | null = null): Promise<string> {
     this.catalog = catalog;
+    this.replication = replication;
     return this.registry.metrics();
   }
 

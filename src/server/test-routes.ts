@@ -59,8 +59,32 @@ export const ROUTE_EXAMPLES: Readonly<Record<string, RouteExample>> = {
     status: 202,
     shape: 'approval',
   },
-  'DELETE /api/v1/snapshots/:id/legal-hold': {
-    url: `/api/v1/snapshots/${SNAP_ID}/legal-hold`,
+  'GET /api/v1/stats': {
+    url: '/api/v1/stats?projection=2y&window=90d&item=payments-api-prod&item=legacy&tier=critical',
+    status: 200,
+    shape: 'same',
+  },
+  'GET /api/v1/replication/status': {
+    url: '/api/v1/replication/status?to=s3%3A%2F%2Freplica-eu%2Fcairn',
+    status: 200,
+    shape: 'same',
+  },
+  'POST /api/v1/replicate': {
+    url: '/api/v1/replicate',
+    body: { to: 's3://replica-eu/cairn', syncLocks: true, concurrency: 4 },
+    status: 200,
+    shape: 'same',
+  },
+  'GET /api/v1/holds': { url: '/api/v1/holds', status: 200, shape: 'same' },
+  'POST /api/v1/holds': {
+    url: '/api/v1/holds',
+    body: { snapshot: SNAP_ID.slice(0, 12), reason: 'LEGAL-7' },
+    status: 201,
+    shape: 'same',
+  },
+  'DELETE /api/v1/holds/:id': {
+    url: `/api/v1/holds/${SNAP_ID}`,
+    body: { reason: 'case closed' },
     status: 202,
     shape: 'approval',
   },

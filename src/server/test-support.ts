@@ -4,6 +4,7 @@ import type { Backend } from './backend.js';
 import type { AuditEventInput, AuditSink, Guard, Identity, ServerDeps } from './deps.js';
 import type { Permission } from './permissions.js';
 import * as f from './test-fixtures.js';
+import * as fs from './test-fixtures-storage.js';
 
 /**
  * Fakes for the server's tests: a Guard whose tokens are `token-<role>`, an AuditSink that can be
@@ -18,6 +19,8 @@ const everyone: Permission[] = [
   'policy.read',
   'items.read',
   'snapshots.read',
+  'stats.read',
+  'replication.read',
   'access.request',
   'mfa.enroll',
 ];
@@ -26,10 +29,19 @@ const audit: Permission[] = ['audit.read', 'audit.verify', 'audit.export'];
 /** Mirrors the table in docs/ACCESS.md (src/auth's matrix); a test compares the two. */
 export const MATRIX: Readonly<Record<string, readonly Permission[]>> = {
   viewer: everyone,
-  operator: [...everyone, 'snapshots.create', 'check.run', 'forget.request', 'prune.run'],
+  operator: [
+    ...everyone,
+    'snapshots.create',
+    'check.run',
+    'forget.request',
+    'prune.run',
+    'replication.run',
+    'holds.read',
+    'holds.manage',
+  ],
   restorer: [...everyone, 'restore.run'],
-  approver: [...everyone, 'approvals.read', 'approvals.grant', 'access.approve', 'access.revoke'],
-  auditor: [...everyone, 'approvals.read', ...audit],
+  approver: [...everyone, 'holds.read', 'approvals.read', 'approvals.grant', 'access.approve', 'access.revoke'],
+  auditor: [...everyone, 'holds.read', 'approvals.read', ...audit],
   admin: [
     ...everyone,
     'snapshots.create',
@@ -37,7 +49,9 @@ export const MATRIX: Readonly<Record<string, readonly Permission[]>> = {
     'check.run',
     'forget.request',
     'prune.run',
+    'replication.run',
     'retention.manage',
+    'holds.read',
     'holds.manage',
     'keys.manage',
     'approvals.read',
@@ -143,6 +157,13 @@ export function fakeBackend(): FakeBackend {
       label: 'ops',
     }),
     requestApproval: answer('requestApproval', f.approval),
+    stats: answer('stats', fs.statsReport),
+    replicationStatus: answer('replicationStatus', fs.replicationStatus),
+    replicate: answer('replicate', fs.replicateResult),
+    // Read on every scrape, like metrics: not recorded in calls.
+    replicationMetrics: async () => fs.replicationMetrics,
+    listHolds: answer('listHolds', { holds: [fs.holdRecord] }),
+    addHold: answer('addHold', fs.holdResult),
     createToken: answer('createToken', f.createdToken),
     listTokens: answer('listTokens', { tokens: [f.tokenView] }),
     revokeToken: answer('revokeToken', { ...f.tokenView, state: 'revoked' as const, revokedAt: f.snapshot.time }),

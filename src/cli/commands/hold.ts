@@ -1,8 +1,18 @@
 import type { Command } from 'commander';
-import { addHold, type HoldRecord, readHolds, removeHold, resolveSnapshot } from '../../services/index.js';
+import type { ApprovalView } from '../../server/index.js';
+import {
+  addHold,
+  type HoldRecord,
+  type HoldResult,
+  type ReleaseResult,
+  readHolds,
+  removeHold,
+  resolveSnapshot,
+} from '../../services/index.js';
 import { table } from '../output.js';
-import { refuseRemote } from '../remote-mode.js';
+import { segment } from '../remote-mode.js';
 import { action } from '../run.js';
+import { renderPending } from './approval-view.js';
 
 export function registerHold(program: Command): void {
   const hold = program
@@ -12,7 +22,9 @@ export function registerHold(program: Command): void {
       'after',
       '\nA legal hold is set on the snapshot object and every pack its tree needs (S3: Object Lock legal hold),\n' +
         'and recorded in the repository as holds/<snapshot id>, so `catalog rebuild` keeps it. While held, a\n' +
-        'snapshot cannot be forgotten and prune deletes none of its packs. `cairn check --locks` verifies the holds.',
+        'snapshot cannot be forgotten and prune deletes none of its packs. `cairn check --locks` verifies the holds.\n' +
+        'Through a server (CAIRN_SERVER), `hold remove` becomes an approval request: the command prints its id,\n' +
+        'and the server lifts the hold once approvers have granted it.',
     );
   hold
     .command('add <snapshot>')
@@ -20,7 +32,13 @@ export function registerHold(program: Command): void {
     .option('--reason <text>', 'why (a case or ticket number), recorded with the hold')
     .action(
       action(async (ctx, id: string, opts: { reason?: string }) => {
-        refuseRemote(ctx, 'hold add');
+        const remote = ctx.remote();
+        if (remote) {
+          const body = { snapshot: id, ...(opts.reason ? { reason: opts.reason } : {}) };
+          const r = await remote.call<HoldResult>('POST', '/api/v1/holds', { body });
+          ctx.out.result(r, () => renderAdded(r));
+          return 0;
+        }
         const session = await ctx.session();
         try {
           const s = await resolveSnapshot(session.catalog, { id });
@@ -28,11 +46,7 @@ export function registerHold(program: Command): void {
             reason: opts.reason,
             actor: ctx.identity.subject,
           });
-          ctx.out.result(r, () =>
-            r.alreadyHeld
-              ? `snapshot ${s.id.slice(0, 12)} (${s.item}) was held already (since ${r.hold.time}); hold set again on ${r.objects} objects`
-              : `legal hold set on snapshot ${s.id.slice(0, 12)} (${s.item}): ${r.objects} objects`,
-          );
+          ctx.out.result(r, () => renderAdded(r));
           return 0;
         } finally {
           await session.close();
@@ -42,19 +56,23 @@ export function registerHold(program: Command): void {
   hold
     .command('remove <snapshot>')
     .description("lift a snapshot's legal hold (objects another held snapshot needs stay held)")
+    .option('--reason <text>', 'with CAIRN_SERVER: why the hold may be lifted, for its approvers')
     .action(
-      action(async (ctx, id: string) => {
-        refuseRemote(ctx, 'hold remove');
+      action(async (ctx, id: string, opts: { reason?: string }) => {
+        const remote = ctx.remote();
+        if (remote) {
+          const body = opts.reason ? { reason: opts.reason } : {};
+          const answer = await remote.call<{ approval: ApprovalView }>('DELETE', `/api/v1/holds/${segment(id)}`, {
+            body,
+          });
+          ctx.out.result(answer, () => renderPending(answer.approval));
+          return 0;
+        }
         const session = await ctx.session();
         try {
           const s = await resolveSnapshot(session.catalog, { id });
           const r = await removeHold(session.repo, s.id);
-          ctx.out.result(
-            r,
-            () =>
-              `legal hold lifted from snapshot ${s.id.slice(0, 12)} (${s.item}): ${r.released} objects released` +
-              (r.stillHeld ? `, ${r.stillHeld} still held for other snapshots` : ''),
-          );
+          ctx.out.result(r, () => renderReleased(r));
           return 0;
         } finally {
           await session.close();
@@ -66,7 +84,12 @@ export function registerHold(program: Command): void {
     .description('the legal holds recorded in the repository')
     .action(
       action(async (ctx) => {
-        refuseRemote(ctx, 'hold list');
+        const remote = ctx.remote();
+        if (remote) {
+          const { holds } = await remote.call<{ holds: HoldRecord[] }>('GET', '/api/v1/holds');
+          ctx.out.result({ holds }, () => renderHolds(holds));
+          return 0;
+        }
         const session = await ctx.session();
         try {
           const holds = [...(await readHolds(session.repo)).values()].sort((a, b) => (a.time < b.time ? -1 : 1));
@@ -77,6 +100,20 @@ export function registerHold(program: Command): void {
         }
       }),
     );
+}
+
+function renderAdded(r: HoldResult): string {
+  const what = `snapshot ${r.hold.snapshot.slice(0, 12)} (${r.hold.item})`;
+  return r.alreadyHeld
+    ? `${what} was held already (since ${r.hold.time}); hold set again on ${r.objects} objects`
+    : `legal hold set on ${what}: ${r.objects} objects`;
+}
+
+function renderReleased(r: ReleaseResult): string {
+  return (
+    `legal hold lifted from snapshot ${r.hold.snapshot.slice(0, 12)} (${r.hold.item}): ${r.released} objects released` +
+    (r.stillHeld ? `, ${r.stillHeld} still held for other snapshots` : '')
+  );
 }
 
 function renderHolds(holds: readonly HoldRecord[]): string {

@@ -44,17 +44,31 @@ export function registerReplicate(program: Command): void {
         'Nothing is ever deleted on the replica. A location holding another repository is refused.\n' +
         'An S3 replica bucket must have versioning and Object Lock, as for `cairn init` (--create-bucket).\n' +
         'Exit codes: 0 the replica has every object; 1 an object failed or a snapshot was held back;\n' +
-        'with --status, 1 when an item whose tier has `replicate: true` is behind.',
+        'with --status, 1 when an item whose tier has `replicate: true` is behind.\n' +
+        "With CAIRN_SERVER, the server replicates to (or reports on) its policy's replication.to only; --to may\n" +
+        'only name that replica.',
     )
     .action(
       action(async (ctx, opts: ReplicateOptions) => {
-        if (ctx.remote()) throw new CairnError('CAIRN_E_USAGE', 'replicate runs against the repository, not --server');
         const concurrency = Number(opts.concurrency ?? '8');
         if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
           throw new CairnError(
             'CAIRN_E_USAGE',
             `--concurrency ${opts.concurrency} must be a whole number from 1 to 64`,
           );
+        const remote = ctx.remote();
+        if (remote) {
+          if (opts.createBucket)
+            throw new CairnError(
+              'CAIRN_E_USAGE',
+              '--create-bucket works where the repository is, not through a server',
+            );
+          const to = opts.to !== undefined ? { to: opts.to } : {};
+          if (opts.status)
+            return showStatus(ctx, await remote.call('GET', '/api/v1/replication/status', { query: to }));
+          const body = { ...to, syncLocks: opts.syncLocks ?? false, concurrency };
+          return showResult(ctx, await remote.call('POST', '/api/v1/replicate', { body }));
+        }
         const policy = await ctx.policyIfAny();
         const location = opts.to ?? policy?.replication?.to;
         if (!location)
@@ -72,9 +86,7 @@ export function registerReplicate(program: Command): void {
         try {
           const session = await ctx.session();
           if (opts.status) {
-            const status = await replicationStatus(session.repo, session.catalog, policy, target);
-            ctx.out.result(status, () => renderStatus(status));
-            return status.late.length > 0 ? ExitCode.failed : ExitCode.ok;
+            return showStatus(ctx, await replicationStatus(session.repo, session.catalog, policy, target));
           }
           const progress = ctx.out.progress();
           let result: ReplicateResult;
@@ -87,13 +99,23 @@ export function registerReplicate(program: Command): void {
           } finally {
             progress.done();
           }
-          ctx.out.result(result, () => renderResult(result));
-          return result.ok ? ExitCode.ok : ExitCode.failed;
+          return showResult(ctx, result);
         } finally {
           await target.close();
         }
       }),
     );
+}
+
+/** `replicate --status`, here or from a server: exit 1 when an item that replicates after every snapshot is behind. */
+function showStatus(ctx: Context, status: ReplicationStatus): number {
+  ctx.out.result(status, () => renderStatus(status));
+  return status.late.length > 0 ? ExitCode.failed : ExitCode.ok;
+}
+
+function showResult(ctx: Context, result: ReplicateResult): number {
+  ctx.out.result(result, () => renderResult(result));
+  return result.ok ? ExitCode.ok : ExitCode.failed;
 }
 
 /** What `cairn snapshot` reports about the replication it ran after committing its snapshots. */

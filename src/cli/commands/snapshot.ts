@@ -42,10 +42,11 @@ export function registerSnapshot(program: Command): void {
       action(async (ctx, opts: SnapshotOptions) => {
         const remote = ctx.remote();
         if (remote) {
-          const { snapshots } = await remote.call<{ snapshots: ItemResult[] }>('POST', '/api/v1/snapshots', {
-            body: remoteRequest(ctx, opts),
-          });
-          return finish(ctx, snapshots);
+          const { snapshots, replication } = await remote.call<{
+            snapshots: ItemResult[];
+            replication?: AfterSnapshotReplication;
+          }>('POST', '/api/v1/snapshots', { body: remoteRequest(ctx, opts) });
+          return finish(ctx, snapshots, replication);
         }
         const { policy } = await ctx.policy();
         const session = await ctx.session();

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type GroupStats, parsePeriod, repositoryStats, type StatsReport } from '../../services/index.js';
 import { fmtBytes } from '../output.js';
-import { refuseRemote } from '../remote-mode.js';
 import { action, collect } from '../run.js';
 
 interface StatsOptions {
@@ -27,13 +26,20 @@ export function registerStats(program: Command): void {
         'item (or group) alone, SHARED together with other items; the pack line adds up to the packs on storage.\n' +
         "Churn is the stored bytes added per day by snapshots in the window (an item's first snapshot left out).\n" +
         'The projection adds churn for as long as the tier keeps data (lock, retention class, keep rules);\n' +
-        'docs/STATS.md states the model, and --json shows every input. Exit 2 for an unknown item or tier.',
+        'docs/STATS.md states the model, and --json shows every input. Exit 2 for an unknown item or tier.\n' +
+        'With CAIRN_SERVER, the server works it out under its own policy (needs stats.read).',
     )
     .action(
       action(async (ctx, opts: StatsOptions) => {
         const projection = parsePeriod(opts.projection, '--projection');
         const window = parsePeriod(opts.window, '--window');
-        refuseRemote(ctx, 'stats');
+        const remote = ctx.remote();
+        if (remote) {
+          const query = { projection: projection.text, window: window.text, item: opts.item, tier: opts.tier };
+          const report = await remote.call<StatsReport>('GET', '/api/v1/stats', { query });
+          ctx.out.result(report, () => render(report));
+          return 0;
+        }
         const policy = existsSync(ctx.configFile) ? (await ctx.policy()).policy : undefined;
         if (!policy) ctx.out.warn(`no policy at ${ctx.configFile}: the projection assumes nothing is ever forgotten`);
         const session = await ctx.session();

@@ -14,9 +14,9 @@ interface Body {
 }
 
 /**
- * Destructive actions on one snapshot: deleting it, shortening its retention, lifting its legal
- * hold. None runs when asked: each answers 202 with the approval request, and the backend performs
- * it once the required approvers have granted it.
+ * Destructive actions on one snapshot: deleting it, shortening its retention (lifting a legal hold
+ * is `DELETE /api/v1/holds/:id`, routes/holds.ts). None runs when asked: each answers 202 with the
+ * approval request, and the backend performs it once the required approvers have granted it.
  */
 export function registerDestructiveRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const request = (
@@ -70,13 +70,5 @@ export function registerDestructiveRoutes(app: FastifyInstance, ctx: ServerConte
     'Request a shorter retention for a snapshot (`retainUntil`): answered 202, performed once approved',
     { retainUntil: isoTime },
     ['retainUntil'],
-  );
-  request(
-    'DELETE',
-    '/api/v1/snapshots/:id/legal-hold',
-    'hold.remove',
-    'holds.manage',
-    "Request lifting a snapshot's legal hold: answered 202, performed once approved",
-    {},
   );
 }

@@ -76,7 +76,12 @@ export function registerOperateRoutes(app: FastifyInstance, ctx: ServerContext):
       ctx.metrics.observeSnapshots(result.snapshots);
       return result;
     },
-    outcome: (r) => ({ details: { statuses: r.snapshots.map((s) => `${s.item}:${s.status}`) } }),
+    outcome: (r) => ({
+      details: {
+        statuses: r.snapshots.map((s) => `${s.item}:${s.status}`),
+        ...(r.replication ? { replicated: r.replication.ok } : {}),
+      },
+    }),
   });
 
   addRoute<{ Body: RestoreBody }, Awaited<ReturnType<typeof backend.restore>>>(app, ctx, {

@@ -83,6 +83,29 @@ describe('/metrics', () => {
     assert.equal(m.get('cairn_audit_events_total{result="allowed"}'), 1);
     assert.equal(m.get('cairn_audit_events_total{result="denied"}'), 1);
     assert.ok(m.has('process_cpu_user_seconds_total'));
+    // The replication gauges, from the status as last worked out (fixture: 2 behind since 2026-11-28T20:00Z).
+    assert.equal(m.get('cairn_replication_behind_snapshots{item="payments-api-prod"}'), 2);
+    assert.equal(m.get('cairn_replication_behind_snapshots{item="legacy"}'), 0);
+    assert.equal(m.get('cairn_replication_lag_seconds{item="legacy"}'), 0);
+    const lag = m.get('cairn_replication_lag_seconds{item="payments-api-prod"}')!;
+    const expected = (Date.now() - Date.parse('2026-11-28T20:00:00Z')) / 1000;
+    assert.ok(Math.abs(lag - expected) < 60, `lag ${lag}, expected about ${expected}`);
+    assert.equal(
+      m.get('cairn_replication_status_timestamp_seconds{replica="s3://replica-eu/cairn"}'),
+      Date.parse('2026-11-29T08:30:00Z') / 1000,
+    );
+    await app.close();
+  });
+
+  it('shows no replication gauges when the backend knows no replication status', async () => {
+    const deps = fakeDeps();
+    const app = await buildServer(
+      { ...deps, backend: { ...deps.backend, replicationMetrics: async () => null } },
+      { logger: false },
+    );
+    const res = await app.inject({ method: 'GET', url: '/metrics', headers: auth('viewer') });
+    const m = parseExposition(res.body);
+    assert.ok(![...m.keys()].some((k) => k.startsWith('cairn_replication_')), res.body);
     await app.close();
   });
 

@@ -61,7 +61,8 @@ export function registerOperationRoutes(app: FastifyInstance, ctx: ServerContext
     tags: ['operations'],
     schema: { text: 'text/plain' },
     handle: async (_req, reply) => {
-      const text = await ctx.metrics.render(await ctx.deps.backend.metrics());
+      const { backend } = ctx.deps;
+      const text = await ctx.metrics.render(await backend.metrics(), await backend.replicationMetrics());
       reply.type(ctx.metrics.contentType);
       return text;
     },

@@ -1,4 +1,5 @@
 import { arr, bool, int, type JsonSchema, nullable, num, obj, openObject } from './common.js';
+import { snapshotReplicationSchema } from './storage.js';
 
 /**
  * Response schemas of the repository routes: the shapes the CLI prints with `--json` (catalog
@@ -84,7 +85,11 @@ export const itemResultSchema = obj({
   error: obj({ code: s, message: s, details: {} }),
 });
 
-export const createdSnapshotsSchema = obj({ snapshots: arr(itemResultSchema, 100_000) });
+/** `cairn snapshot --json`, with the replication it ran afterwards when there was one. */
+export const createdSnapshotsSchema = obj({
+  snapshots: arr(itemResultSchema, 100_000),
+  replication: snapshotReplicationSchema,
+});
 
 export const listingSchema = obj({
   snapshot: s,

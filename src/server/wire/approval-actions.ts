@@ -1,6 +1,14 @@
 import { requiredApprovals } from '../../auth/index.js';
 import { CairnError } from '../../errors/index.js';
-import { forgetSnapshots, listRepositoryKeys, prune, removeRepositoryKey } from '../../services/index.js';
+import {
+  forgetSnapshots,
+  listRepositoryKeys,
+  prune,
+  readHolds,
+  removeHold,
+  removeRepositoryKey,
+  resolveSnapshot,
+} from '../../services/index.js';
 import type { ApprovalAction, ApprovalRequestInput } from '../backend-access.js';
 import type { WireContext } from './wire-context.js';
 
@@ -13,8 +21,9 @@ export interface PreparedAction {
 
 /**
  * The destructive actions the server can carry out once approved, and their checks at request time:
- * whatever would make the action fail (an unknown snapshot, one still retained, the key in use) is
- * refused before anyone is asked to approve. Actions not built yet are refused at request time too.
+ * whatever would make the action fail (an unknown snapshot, one still retained, the key in use, a
+ * snapshot without a hold) is refused before anyone is asked to approve. Shortening a retention is
+ * not built and is refused at request time too.
  */
 export async function prepareAction(ctx: WireContext, input: ApprovalRequestInput): Promise<PreparedAction> {
   const policy = await ctx.policy();
@@ -39,6 +48,17 @@ export async function prepareAction(ctx: WireContext, input: ApprovalRequestInpu
         throw new CairnError('CAIRN_E_KEY_IN_USE', `key ${key.id} is the one this server opened the repository with`);
       return { target: key.id, params: { id: key.id }, required: requiredApprovals(policy) };
     }
+    case 'hold.remove': {
+      // Lifting a hold lets the snapshot be forgotten: it needs what deleting the snapshot needs.
+      const s = await resolveSnapshot(ctx.catalog, { id: String(input.params.id ?? input.target) });
+      if (!(await readHolds(ctx.repo)).has(s.id))
+        throw new CairnError(
+          'CAIRN_E_NOT_FOUND',
+          `snapshot ${s.id.slice(0, 12)} (${s.item}) has no legal hold; see GET /api/v1/holds`,
+          { id: s.id },
+        );
+      return { target: s.id, params: { id: s.id }, required: requiredApprovals(policy, [s.tier]) };
+    }
     default:
       throw notBuilt(input.action);
   }
@@ -57,16 +77,20 @@ export async function runAction(ctx: WireContext, action: ApprovalAction, params
     case 'key.remove':
       await removeRepositoryKey(ctx.repo, String(p.id));
       return { removed: p.id };
+    case 'hold.remove':
+      return ctx.withRepository((repo) => removeHold(repo, String(p.id)));
     default:
       throw notBuilt(action);
   }
 }
 
+/** Shortening a retention: a compliance lock cannot be shortened by anyone, a governance one only with a bypass. */
 function notBuilt(action: ApprovalAction): CairnError {
   return new CairnError(
     'CAIRN_E_NOT_IMPLEMENTED',
-    `${action} is not built yet (issue 4: retention locks and legal holds); nothing was requested`,
-    { action, issue: 4 },
+    `${action} is not built: a compliance-mode lock cannot be shortened by anyone, and shortening a ` +
+      'governance-mode one needs a lock bypass Cairn does not use; nothing was requested',
+    { action },
   );
 }
 

@@ -63,9 +63,10 @@ export async function executeApproved(
 }
 
 function summary(result: unknown): Record<string, unknown> {
-  const r = (result ?? {}) as { removed?: unknown; prune?: { bytesFreed?: unknown } };
+  const r = (result ?? {}) as { removed?: unknown; released?: unknown; prune?: { bytesFreed?: unknown } };
   return {
     ...(r.removed !== undefined ? { removed: r.removed } : {}),
+    ...(r.released !== undefined ? { released: r.released } : {}),
     ...(r.prune ? { bytesFreed: r.prune.bytesFreed } : {}),
   };
 }

@@ -5,15 +5,18 @@ import { approvalsOps } from './approvals-ops.js';
 import { auditOps } from './audit-ops.js';
 import { catalogReads } from './catalog-reads.js';
 import { repositoryOps } from './repository-ops.js';
+import { replicationWatch, storageOps } from './storage-ops.js';
 import type { WireContext } from './wire-context.js';
 
 /** The server's Backend over the services, the access layer and the audit log. */
 export type RealBackend = Backend<Identity>;
 
 export function realBackend(ctx: WireContext): RealBackend {
+  const watch = replicationWatch(ctx);
   return {
     ...catalogReads(ctx),
-    ...repositoryOps(ctx),
+    ...repositoryOps(ctx, () => watch.invalidate()),
+    ...storageOps(ctx, watch),
     ...approvalsOps(ctx),
     ...accessOps(ctx),
     ...auditOps(ctx),

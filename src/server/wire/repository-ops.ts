@@ -16,6 +16,7 @@ import {
   takeSnapshots,
 } from '../../services/index.js';
 import type { RepositoryBackend } from '../backend.js';
+import { replicateAfterSnapshots } from './replicate-after.js';
 import type { WireContext } from './wire-context.js';
 
 type Ops = Omit<
@@ -23,8 +24,11 @@ type Ops = Omit<
   'ready' | 'metrics' | 'policy' | 'checkPolicy' | 'listItems' | 'searchSnapshots' | 'showSnapshot' | 'requestApproval'
 >;
 
-/** The use cases that read or write repository data, each on a repository opened for it. */
-export function repositoryOps(ctx: WireContext): Ops {
+/**
+ * The use cases that read or write repository data, each on a repository opened for it. `copied` is
+ * told when a snapshot request replicated afterwards (the replication gauges are then out of date).
+ */
+export function repositoryOps(ctx: WireContext, copied: () => void = () => {}): Ops {
   const { catalog } = ctx;
   const use = ctx.withRepository.bind(ctx);
   return {
@@ -42,15 +46,17 @@ export function repositoryOps(ctx: WireContext): Ops {
     async createSnapshots(input, caller) {
       const policy = await ctx.policy();
       const { items, environment, force, ...run } = input;
-      const snapshots = await use((repo) =>
-        takeSnapshots({ repo, catalog, close: async () => {} }, policy, {
+      return use(async (repo) => {
+        const snapshots = await takeSnapshots({ repo, catalog, close: async () => {} }, policy, {
           ...(items ? { items } : {}),
           ...(environment ? { environment } : {}),
           force,
           run: { ...run, actor: caller.identity.subject },
-        }),
-      );
-      return { snapshots };
+        });
+        const replication = await replicateAfterSnapshots(repo, policy, snapshots);
+        if (replication) copied();
+        return { snapshots, ...(replication ? { replication } : {}) };
+      });
     },
     async resolveRestore(selector) {
       const snap = await resolveSnapshot(catalog, selector);

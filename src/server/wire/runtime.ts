@@ -58,6 +58,7 @@ export async function createServerRuntime(inputs: RuntimeInputs): Promise<Server
       governance,
       version: inputs.version,
       onError,
+      report: inputs.onError,
     });
     forwarding = await startAuditForwarding({
       policy,

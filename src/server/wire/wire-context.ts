@@ -16,6 +16,8 @@ export interface WireContext {
   readonly repo: Repository;
   readonly log: AuditLog;
   readonly version: string;
+  /** Background trouble that refuses no request (a refresh for /metrics that failed): logged. */
+  report(what: string, err: unknown): void;
   policy(): Promise<Policy>;
   /** The access layer under the policy in force (built again when the policy file changes). */
   access(): Promise<AccessControl>;
@@ -34,6 +36,8 @@ export interface WireInputs {
   readonly governance: Governance;
   readonly version: string;
   readonly onError: (err: unknown) => void;
+  /** Where report() goes (the server's log); nowhere when absent. */
+  readonly report?: (what: string, err: unknown) => void;
 }
 
 export function wireContext(inputs: WireInputs): WireContext {
@@ -44,6 +48,7 @@ export function wireContext(inputs: WireInputs): WireContext {
     repo: session.repo,
     log: governance.audit,
     version: inputs.version,
+    report: inputs.report ?? (() => {}),
     policy: () => policies.current(),
     async access() {
       const policy = await policies.current();
