@@ -66,6 +66,8 @@ export function wireContext(inputs: WireInputs): WireContext {
         return await fn(repo);
       } finally {
         await repo.close();
+        // Each request opens its own storage: close it too (an S3 client and its sockets, the request log).
+        await repo.storage.close();
       }
     },
   };
