@@ -42,7 +42,7 @@ if [[ -n ${BENCH_S3_TARGET:-} ]]; then
 else
   say "starting Ceph RGW (scripts/ceph-up.sh)"
   CEPH_STARTED=1
-  CEPH_DIR=$RUN/ceph RGW_PORT=7590 "$ROOT/scripts/ceph-up.sh" >"$RUN/logs/ceph-up.log" 2>&1 ||
+  CEPH_DIR=$RUN/ceph RGW_PORT=7590 MON_PORT=3390 MEMSTORE_BYTES=$((3 * 1024 * 1024 * 1024)) "$ROOT/scripts/ceph-up.sh" >"$RUN/logs/ceph-up.log" 2>&1 ||
     { tail -20 "$RUN/logs/ceph-up.log" >&2; exit 1; }
   TARGET=127.0.0.1:7590
 fi

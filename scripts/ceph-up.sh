@@ -1,5 +1,6 @@
 #!/bin/bash
 # Minimal single-node Ceph (1 mon, 1 memstore OSD, no mgr) + radosgw, no systemd, no auth.
+# Settings: CEPH_DIR, RGW_PORT (7480), MON_PORT (3300), MEMSTORE_BYTES (1 GiB of RAM for the OSD).
 set -euo pipefail
 D=${CEPH_DIR:-/tmp/cairn-ceph}
 PORT=${RGW_PORT:-7480}
@@ -25,7 +26,7 @@ ms mon client mode = crc
 log file = $D/log/\$name.log
 admin socket = $D/run/\$name.asok
 osd objectstore = memstore
-memstore device bytes = 1073741824
+memstore device bytes = ${MEMSTORE_BYTES:-1073741824}
 osd data = $D/osd0
 mon data = $D/mon
 osd max object name len = 460
