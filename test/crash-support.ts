@@ -5,7 +5,6 @@
  * of a repository's snapshots against the corpus states they were taken from.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,7 +14,8 @@ import { Repository, type Secret, type SnapshotObject } from '../src/repo/index.
 import { addKey } from '../src/repo/keys.js';
 import { flattenTree } from '../src/services/tree-walk.js';
 import { LocalStorage, type Storage } from '../src/storage/index.js';
-import { BIN, ROOT, scratch } from './helpers.js';
+import { spawnCairn } from './e2e.js';
+import { ROOT, scratch } from './helpers.js';
 
 // ---- seeded randomness ---------------------------------------------------------------------------
 
@@ -288,26 +288,19 @@ export async function cairn(args: readonly string[], opts: RunOptions): Promise<
   }
 }
 
-function cairnOnce(args: readonly string[], opts: RunOptions): Promise<RunResult> {
+async function cairnOnce(args: readonly string[], opts: RunOptions): Promise<RunResult> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...opts.env })) {
     if (v === undefined || /^(GITHUB_|GITLAB_|CI_|JENKINS_|BUILD_|NODE_OPTIONS$)/.test(k)) continue;
     env[k] = v;
   }
   const started = performance.now();
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], {
+  const spawned = spawnCairn(args, {
     env,
     cwd: opts.cwd ?? ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}),
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-  });
+  const { child } = spawned;
   let killed = false;
   const kill = () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -331,25 +324,23 @@ function cairnOnce(args: readonly string[], opts: RunOptions): Promise<RunResult
       if (watch.ms !== undefined) lockTimer = setTimeout(kill, watch.ms);
     }, 3);
   if (child.pid !== undefined) opts.onSpawn?.(child.pid, kill);
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    // 'close' comes after the child has been reaped and its output drained.
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      clearTimeout(watchdog);
-      clearTimeout(lockTimer);
-      if (poll) clearInterval(poll);
-      resolve({
-        code,
-        signal,
-        killed: killed && signal === 'SIGKILL',
-        ms: performance.now() - started,
-        lockedAtMs,
-        stdout,
-        stderr,
-      });
-    });
+  // 'close' comes after the child has been reaped and its output drained.
+  const done = spawned.closed.finally(() => {
+    clearTimeout(timer);
+    clearTimeout(watchdog);
+    clearTimeout(lockTimer);
+    if (poll) clearInterval(poll);
   });
+  const { code, signal } = await done;
+  return {
+    code,
+    signal,
+    killed: killed && signal === 'SIGKILL',
+    ms: performance.now() - started,
+    lockedAtMs,
+    stdout: spawned.stdout(),
+    stderr: spawned.stderr(),
+  };
 }
 
 export function describeRun(r: RunResult): string {

@@ -4,63 +4,23 @@
  * then a clear error, no snapshot recorded anywhere, and the next run completes and checks clean.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateBucketCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { S3Storage } from '../src/storage/index.js';
-import { assertExit, search } from './e2e.js';
-import { BIN, type CliResult, type Fixture, fixture } from './helpers.js';
+import { assertExit, cliAsync, search } from './e2e.js';
+import { type CliResult, type Fixture, fixture, policyYaml } from './helpers.js';
 import { closedPort, createBucket, rawClient, S3_ENDPOINT, s3Env, startProxy, uniqueBucket } from './s3-support.js';
 
-const POLICY = `version: 1
-governance:
-  retentionClasses:
-    none: { keep: 0d }
-tiers:
-  worm:
-    retentionClass: none
-    lock: { mode: governance, for: 1d }
-    keep: { last: 3 }
-items:
-  - name: ledger
-    owner: ledger@example.com
-    tier: worm
-    sources:
-      - files: { root: src/prod }
-`;
+const POLICY = policyYaml({
+  classes: { none: '0d' },
+  tiers: { worm: { class: 'none', lock: { mode: 'governance', for: '1d' }, last: 3 } },
+  items: [{ name: 'ledger', tier: 'worm', root: 'src/prod' }],
+});
 
 const output = (r: CliResult) => `${r.stdout}\n${r.stderr}`;
-
-/** The CLI in a child process without blocking this one (the proxy runs in this process). */
-function cliAsync(f: Fixture, args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, ...f.env, ...env },
-      cwd: f.dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code: code ?? -1,
-        stdout,
-        stderr,
-        json: <T>() => JSON.parse(stdout) as T,
-      }),
-    );
-  });
-}
 
 describe('S3 faults through the CLI', () => {
   let f: Fixture;

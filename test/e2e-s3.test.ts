@@ -10,33 +10,13 @@ import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { S3Storage } from '../src/storage/index.js';
 import { assertExit, search, snap } from './e2e.js';
-import { type Fixture, fixture } from './helpers.js';
+import { type Fixture, fixture, wormPolicy } from './helpers.js';
 import { s3Env, uniqueBucket } from './s3-support.js';
 
-const POLICY = `version: 1
-governance:
-  retentionClasses:
-    none: { keep: 0d }
-tiers:
-  worm:
-    retentionClass: none
-    lock: { mode: compliance, for: 1d }
-    keep: { last: 1 }
-  free:
-    retentionClass: none
-    keep: { last: 1 }
-items:
-  - name: ledger
-    owner: ledger@example.com
-    tier: worm
-    sources:
-      - files: { root: src/prod }
-  - name: web
-    owner: web@example.com
-    tier: free
-    sources:
-      - files: { root: src/dev }
-`;
+const POLICY = wormPolicy([
+  { name: 'ledger', tier: 'worm', root: 'src/prod' },
+  { name: 'web', tier: 'free', root: 'src/dev' },
+]);
 
 function files(dir: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();

@@ -4,7 +4,7 @@
  * create a throwaway PostgreSQL database.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,7 +50,46 @@ export interface Hit {
   readonly verifications: readonly Verification[];
 }
 
-type Env = Record<string, string | undefined>;
+/** One group of `cairn stats --json`: an item, a tier or the total. */
+export interface StatsGroup {
+  snapshots: number;
+  logical: { latest: number; retained: number };
+  stored: { unique: number; shared: number };
+  churn: { addedBytes: number; snapshots: number; bytesPerDay: number; snapshotsPerDay: number };
+  projection: { growthBytes: number; storedBytes: number };
+}
+export interface StatsItem extends StatsGroup {
+  item: string;
+  tier: string | null;
+  churn: StatsGroup['churn'] & { days: number };
+  projection: StatsGroup['projection'] & {
+    lockDays: number;
+    keepDays: number | null;
+    horizonDays: number | null;
+    historyDays: number;
+  };
+}
+/** The document `cairn stats --json` prints. */
+export interface StatsReport {
+  window: { period: string; days: number };
+  projection: { period: string; days: number; model: string };
+  items: StatsItem[];
+  tiers: Array<StatsGroup & { tier: string; items: string[] }>;
+  total: StatsGroup & { items: number };
+  repository: {
+    packs: number;
+    packBytes: number;
+    uniqueToItems: number;
+    sharedBetweenItems: number;
+    unreferenced: number;
+    unindexed: number;
+    missingPacks: number;
+    missingBlobs: number;
+  };
+  days: Array<{ day: string; snapshots: number; addedBytes: number }>;
+}
+
+export type Env = Record<string, string | undefined>;
 
 /** `cairn snapshot --json ARGS`: the exit code and the per-item results. */
 export function snap(f: Fixture, args: readonly string[] = [], env: Env = {}): { r: CliResult; results: ItemResult[] } {
@@ -76,6 +115,13 @@ export function search(f: Fixture, args: readonly string[] = [], env: Env = {}):
 /** Ids of `cairn snapshots --json ARGS`, newest first. */
 export function searchIds(f: Fixture, args: readonly string[] = []): string[] {
   return search(f, args).map((h) => h.id);
+}
+
+/** `cairn stats --json ARGS` (asserting exit 0). */
+export function stats(f: Fixture, args: readonly string[] = [], env: Env = {}): StatsReport {
+  const r = f.cli(['stats', '--json', ...args], { env });
+  assertExit(r, 0);
+  return r.json<StatsReport>();
 }
 
 /**
@@ -107,8 +153,11 @@ export async function searchMany(f: Fixture, argLists: ReadonlyArray<readonly st
   });
 }
 
-/** The environment runCli gives the binary: the machine's own CI variables left out, then the fixture's. */
-function cliEnv(f: Fixture, extra: Env = {}): Record<string, string> {
+/**
+ * The environment runCli gives the binary: the machine's own CI variables left out, then the
+ * fixture's and `extra` (undefined removes a variable).
+ */
+export function cliEnv(f: Fixture, extra: Env = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !/^(GITHUB_|GITLAB_|CI_|JENKINS_|BUILD_|GIT_COMMIT$|TAG_NAME$|CI$)/.test(k)) env[k] = v;
@@ -120,25 +169,50 @@ function cliEnv(f: Fixture, extra: Env = {}): Record<string, string> {
   return env;
 }
 
-function cliAsync(f: Fixture, args: readonly string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: cliEnv(f),
-      cwd: f.dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve(result(code ?? -1, stdout, stderr)));
+export interface CairnChild {
+  readonly child: ChildProcess;
+  /** What the child wrote on stdout so far. */
+  stdout(): string;
+  /** What the child wrote on stderr so far. */
+  stderr(): string;
+  /** Settles once the child has exited and its output is drained ('close'). */
+  readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Spawns `node [nodeArgs] bin/cairn.js ARGS` and collects both streams as they come. */
+export function spawnCairn(
+  args: readonly string[],
+  opts: { env: Record<string, string>; cwd: string; nodeArgs?: readonly string[]; timeout?: number },
+): CairnChild {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], {
+    env: opts.env,
+    cwd: opts.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}),
   });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal }));
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, closed };
+}
+
+/**
+ * `cairn ARGS` in a child process without blocking this one (for tests whose fake servers or proxies
+ * run in this process), with the fixture's environment plus `env`.
+ */
+export async function cliAsync(f: Fixture, args: readonly string[], env: Env = {}): Promise<CliResult> {
+  const c = spawnCairn(args, { env: cliEnv(f, env), cwd: f.dir, timeout: 120_000 });
+  const { code } = await c.closed;
+  return result(code ?? -1, c.stdout(), c.stderr());
 }
 
 function result(code: number, stdout: string, stderr: string): CliResult {

@@ -141,3 +141,64 @@ export function fixture(opts: { policy?: string; init?: boolean } = {}): Fixture
   }
   return f;
 }
+
+export interface PolicyTier {
+  /** The retention class the tier names. */
+  readonly class: string;
+  readonly last: number;
+  readonly lock?: { readonly mode: 'compliance' | 'governance'; readonly for: string };
+}
+
+export interface PolicyItem {
+  readonly name: string;
+  readonly tier: string;
+  /** The one files source's root. */
+  readonly root: string;
+  /** Default: NAME@example.com. */
+  readonly owner?: string;
+}
+
+/**
+ * A cairn.yaml with retention classes (name → keep), tiers (`keep: { last }`, an optional WORM lock)
+ * and items of one files source each: the retention and S3 tests' policies, written one way.
+ */
+export function policyYaml(opts: {
+  readonly classes: Readonly<Record<string, string>>;
+  readonly tiers: Readonly<Record<string, PolicyTier>>;
+  readonly items: readonly PolicyItem[];
+}): string {
+  const lines = ['version: 1', 'governance:', '  retentionClasses:'];
+  for (const [name, keep] of Object.entries(opts.classes)) lines.push(`    ${name}: { keep: ${keep} }`);
+  lines.push('tiers:');
+  for (const [name, t] of Object.entries(opts.tiers)) {
+    lines.push(`  ${name}:`, `    retentionClass: ${t.class}`);
+    if (t.lock) lines.push(`    lock: { mode: ${t.lock.mode}, for: ${t.lock.for} }`);
+    lines.push(`    keep: { last: ${t.last} }`);
+  }
+  lines.push('items:');
+  for (const item of opts.items) {
+    lines.push(
+      `  - name: ${item.name}`,
+      `    owner: ${item.owner ?? `${item.name}@example.com`}`,
+      `    tier: ${item.tier}`,
+      '    sources:',
+      `      - files: { root: ${item.root} }`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The policy of the WORM tests: class none (keep 0d), tier `worm` (a `lock`, default compliance for
+ * 1d) and tier `free` (no lock), each keeping the last one, and the items given.
+ */
+export function wormPolicy(
+  items: readonly PolicyItem[],
+  lock: NonNullable<PolicyTier['lock']> = { mode: 'compliance', for: '1d' },
+): string {
+  return policyYaml({
+    classes: { none: '0d' },
+    tiers: { worm: { class: 'none', lock, last: 1 }, free: { class: 'none', last: 1 } },
+    items,
+  });
+}

@@ -3,57 +3,19 @@
  * CLI runs asynchronously (runCli's spawnSync would block the servers), with the providers' settings.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cliAsync, type Env } from './e2e.js';
 import { type FakeKms, startFakeKms } from './fake-kms.js';
 import { type FakeVault, startFakeVault } from './fake-vault.js';
-import { BIN, type CliResult, type Fixture } from './helpers.js';
+import type { CliResult, Fixture } from './helpers.js';
 
-export type Env = Record<string, string | undefined>;
-
-/** `cairn ARGS` with the fixture's environment plus `env` (undefined removes a variable). */
-export function cli(f: Fixture, args: readonly string[], env: Env = {}): Promise<CliResult> {
-  const merged: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, ...f.env, ...env })) {
-    if (v !== undefined && !/^(GITHUB_|GITLAB_|CI_|JENKINS_|BUILD_|GIT_COMMIT$|TAG_NAME$|CI$)/.test(k)) merged[k] = v;
-  }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: merged,
-      cwd: f.dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code: code ?? -1,
-        stdout,
-        stderr,
-        json<T>() {
-          try {
-            return JSON.parse(stdout) as T;
-          } catch {
-            throw new Error(`not JSON (exit ${code}):\n${stdout}\n${stderr}`);
-          }
-        },
-      }),
-    );
-  });
-}
+/** `cairn ARGS`, asynchronously, with the fixture's environment plus `env` (undefined removes a variable). */
+export { cliAsync as cli, type Env } from './e2e.js';
 
 /** Runs and asserts the exit code, printing both streams when it differs. */
 export async function ok(f: Fixture, args: readonly string[], env: Env = {}, code = 0): Promise<CliResult> {
-  const r = await cli(f, args, env);
+  const r = await cliAsync(f, args, env);
   assert.equal(r.code, code, `cairn ${args.join(' ')}: exit ${r.code}\n${r.stdout}\n${r.stderr}`);
   return r;
 }

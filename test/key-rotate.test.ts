@@ -96,33 +96,27 @@ describe('cairn key rotate', () => {
     const f = fixture();
     const before = keyIds(f);
     const pw = { CAIRN_PASSWORD: 'test passphrase' };
-    p.kms.denyEncrypt(true);
-    try {
-      const r = await cli(f, ['key', 'rotate', '--new-key-provider', 'aws-kms:alias/rotate-e2e', '--json'], {
-        ...p.env,
-        ...pw,
-      });
-      assert.equal(r.code, 1);
-      assert.equal(jsonError(r).code, 'CAIRN_E_KEY_PROVIDER');
-      assert.match(jsonError(r).message, /encrypt .*AccessDeniedException/);
-    } finally {
-      p.kms.denyEncrypt(false);
+    // Encrypt denied: nothing is wrapped. Encrypt works, Decrypt is denied: the proof fails, the new
+    // wrapper is removed, the old one stays.
+    const denials = [
+      ['encrypt', (on: boolean) => p.kms.denyEncrypt(on)],
+      ['decrypt', (on: boolean) => p.kms.denyDecrypt(on)],
+    ] as const;
+    for (const [op, deny] of denials) {
+      deny(true);
+      try {
+        const r = await cli(f, ['key', 'rotate', '--new-key-provider', 'aws-kms:alias/rotate-e2e', '--json'], {
+          ...p.env,
+          ...pw,
+        });
+        assert.equal(r.code, 1, op);
+        assert.equal(jsonError(r).code, 'CAIRN_E_KEY_PROVIDER');
+        assert.match(jsonError(r).message, new RegExp(`${op} .*AccessDeniedException`));
+      } finally {
+        deny(false);
+      }
+      assert.deepEqual(keyIds(f), before, op);
     }
-    assert.deepEqual(keyIds(f), before);
-    // Encrypt works, Decrypt is denied: the proof fails, the new wrapper is removed, the old one stays.
-    p.kms.denyDecrypt(true);
-    try {
-      const r = await cli(f, ['key', 'rotate', '--new-key-provider', 'aws-kms:alias/rotate-e2e', '--json'], {
-        ...p.env,
-        ...pw,
-      });
-      assert.equal(r.code, 1);
-      assert.equal(jsonError(r).code, 'CAIRN_E_KEY_PROVIDER');
-      assert.match(jsonError(r).message, /decrypt .*AccessDeniedException/);
-    } finally {
-      p.kms.denyDecrypt(false);
-    }
-    assert.deepEqual(keyIds(f), before);
     await ok(f, ['snapshots'], pw);
   });
 

@@ -27,7 +27,7 @@ import {
 } from '../src/services/index.js';
 import { NeededPacks } from '../src/services/worm.js';
 import { FaultStorage, type ObjectInfo, type Storage } from '../src/storage/index.js';
-import { scratch } from './helpers.js';
+import { policyYaml, scratch } from './helpers.js';
 
 const DAY = 86_400_000;
 const SECRET = { kind: 'password', value: 'worm passphrase' } as const;
@@ -78,39 +78,19 @@ export class Recording extends FaultStorage {
 }
 
 function policyText(src: string): string {
-  return `version: 1
-governance:
-  retentionClasses:
-    none: { keep: 0d }
-    week: { keep: 7d }
-tiers:
-  gov:
-    retentionClass: week
-    keep: { last: 1 }
-  comp:
-    retentionClass: none
-    lock: { mode: compliance, for: 1d }
-    keep: { last: 1 }
-  free:
-    retentionClass: none
-    keep: { last: 1 }
-items:
-  - name: app
-    owner: app@example.com
-    tier: gov
-    sources:
-      - files: { root: ${src}/app }
-  - name: ledger
-    owner: ledger@example.com
-    tier: comp
-    sources:
-      - files: { root: ${src}/ledger }
-  - name: scratch
-    owner: dev@example.com
-    tier: free
-    sources:
-      - files: { root: ${src}/scratch }
-`;
+  return policyYaml({
+    classes: { none: '0d', week: '7d' },
+    tiers: {
+      gov: { class: 'week', last: 1 },
+      comp: { class: 'none', lock: { mode: 'compliance', for: '1d' }, last: 1 },
+      free: { class: 'none', last: 1 },
+    },
+    items: [
+      { name: 'app', tier: 'gov', root: `${src}/app` },
+      { name: 'ledger', tier: 'comp', root: `${src}/ledger` },
+      { name: 'scratch', owner: 'dev@example.com', tier: 'free', root: `${src}/scratch` },
+    ],
+  });
 }
 
 /** Close to `expected` (servers keep retain-until dates to the second). */

@@ -23,44 +23,24 @@ import {
   scene,
   treeSize,
 } from './crash-support.js';
-import { scratch } from './helpers.js';
+import { policyYaml, scratch } from './helpers.js';
 
 const PASSWORD = 'retention passphrase';
 const DAY = 86_400_000;
 
-const POLICY = `version: 1
-governance:
-  retentionClasses:
-    short: { keep: 0d }
-    month: { keep: 30d }
-tiers:
-  worm:
-    retentionClass: short
-    lock: { mode: compliance, for: 1d }
-    keep: { last: 1 }
-  archive:
-    retentionClass: month
-    keep: { last: 1 }
-  free:
-    retentionClass: short
-    keep: { last: 2 }
-items:
-  - name: ledger
-    owner: ledger@example.com
-    tier: worm
-    sources:
-      - files: { root: src/ledger }
-  - name: audit
-    owner: audit@example.com
-    tier: archive
-    sources:
-      - files: { root: src/audit }
-  - name: web
-    owner: web@example.com
-    tier: free
-    sources:
-      - files: { root: src/web }
-`;
+const POLICY = policyYaml({
+  classes: { short: '0d', month: '30d' },
+  tiers: {
+    worm: { class: 'short', lock: { mode: 'compliance', for: '1d' }, last: 1 },
+    archive: { class: 'month', last: 1 },
+    free: { class: 'short', last: 2 },
+  },
+  items: [
+    { name: 'ledger', tier: 'worm', root: 'src/ledger' },
+    { name: 'audit', tier: 'archive', root: 'src/audit' },
+    { name: 'web', tier: 'free', root: 'src/web' },
+  ],
+});
 
 interface Decision {
   id: string;

@@ -5,11 +5,12 @@
  * authenticator app would.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generate } from 'otplib';
-import { BIN, type Fixture } from './helpers.js';
+import { cliEnv, spawnCairn } from './e2e.js';
+import type { Fixture } from './helpers.js';
 
 export const USER_AGENT = 'cairn-e2e/1.0';
 
@@ -23,44 +24,26 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
-/** The fixture's environment for a child process, without the machine's CI variables. */
-export function childEnv(f: Fixture, extra: Record<string, string | undefined> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, ...f.env, ...extra })) {
-    if (v !== undefined && !/^(GITHUB_|GITLAB_|CI_|JENKINS_|BUILD_|GIT_COMMIT$|TAG_NAME$|CI$)/.test(k)) env[k] = v;
-  }
-  return env;
-}
-
 /** Starts `cairn serve --port 0 --json ARGS` and waits for its start-up document on stdout. */
 export async function startServe(
   f: Fixture,
   args: readonly string[] = [],
   env: Record<string, string | undefined> = {},
 ): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', ...args], {
-    env: childEnv(f, env),
-    cwd: f.dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-  });
+  const spawned = spawnCairn(['serve', '--port', '0', '--json', ...args], { env: cliEnv(f, env), cwd: f.dir });
+  const { child } = spawned;
   const exited = once(child, 'exit');
   const deadline = Date.now() + 60_000;
   let facts: Record<string, unknown> | undefined;
   while (!facts) {
     try {
-      facts = JSON.parse(stdout) as Record<string, unknown>;
+      facts = JSON.parse(spawned.stdout()) as Record<string, unknown>;
     } catch {
       if (child.exitCode !== null || Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`cairn serve did not start (exit ${child.exitCode}):\n${stdout}\n${stderr}`);
+        throw new Error(
+          `cairn serve did not start (exit ${child.exitCode}):\n${spawned.stdout()}\n${spawned.stderr()}`,
+        );
       }
       await sleep(25);
     }
@@ -69,7 +52,7 @@ export async function startServe(
     url: String(facts.url),
     facts,
     child,
-    log: () => stderr,
+    log: spawned.stderr,
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
       child.kill('SIGTERM');

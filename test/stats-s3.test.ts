@@ -7,59 +7,17 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { S3Storage } from '../src/storage/index.js';
-import { assertExit, snapOne } from './e2e.js';
-import { type Fixture, fixture } from './helpers.js';
+import { assertExit, snapOne, stats } from './e2e.js';
+import { type Fixture, fixture, wormPolicy } from './helpers.js';
 import { s3Env, uniqueBucket } from './s3-support.js';
 
-const POLICY = `version: 1
-governance:
-  retentionClasses:
-    none: { keep: 0d }
-tiers:
-  worm:
-    retentionClass: none
-    lock: { mode: compliance, for: 2d }
-    keep: { last: 1 }
-  free:
-    retentionClass: none
-    keep: { last: 1 }
-items:
-  - name: ledger
-    owner: ledger@example.com
-    tier: worm
-    sources:
-      - files: { root: src/ledger }
-  - name: web
-    owner: web@example.com
-    tier: free
-    sources:
-      - files: { root: src/web }
-`;
-
-interface Report {
-  items: Array<{
-    item: string;
-    stored: { unique: number; shared: number };
-    churn: { addedBytes: number; bytesPerDay: number };
-    projection: {
-      lockDays: number;
-      keepDays: number | null;
-      horizonDays: number | null;
-      historyDays: number;
-      growthBytes: number;
-    };
-  }>;
-  repository: {
-    packs: number;
-    packBytes: number;
-    uniqueToItems: number;
-    sharedBetweenItems: number;
-    unreferenced: number;
-    unindexed: number;
-    missingPacks: number;
-    missingBlobs: number;
-  };
-}
+const POLICY = wormPolicy(
+  [
+    { name: 'ledger', tier: 'worm', root: 'src/ledger' },
+    { name: 'web', tier: 'free', root: 'src/web' },
+  ],
+  { mode: 'compliance', for: '2d' },
+);
 
 describe('cairn stats on S3 with Object Lock', () => {
   let f: Fixture;
@@ -92,9 +50,7 @@ describe('cairn stats on S3 with Object Lock', () => {
     const after = await packs();
     const churn = [...after].filter(([k]) => !all.has(k)).reduce((n, [, size]) => n + size, 0);
 
-    const r = f.cli(['stats', '--json'], { env });
-    assertExit(r, 0);
-    const doc = r.json<Report>();
+    const doc = stats(f, [], env);
     const [ledger, web] = doc.items;
     assert.deepEqual(web?.stored, { unique: webBytes, shared: ledger?.stored.shared });
     assert.equal(ledger!.stored.unique + ledger!.stored.shared, ledgerBytes + churn);

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { assertExit, jsonError, snapOne } from './e2e.js';
+import { assertExit, jsonError, snapOne, stats } from './e2e.js';
 import { type Fixture, fixture } from './helpers.js';
 
 const POLICY = `version: 1
@@ -39,43 +39,6 @@ items:
 const KIB512 = 512 * 1024;
 const SEALED = KIB512 + 12 + 16;
 
-interface Group {
-  snapshots: number;
-  logical: { latest: number; retained: number };
-  stored: { unique: number; shared: number };
-  churn: { addedBytes: number; snapshots: number; bytesPerDay: number; snapshotsPerDay: number };
-  projection: { growthBytes: number; storedBytes: number };
-}
-interface Item extends Group {
-  item: string;
-  tier: string | null;
-  churn: Group['churn'] & { days: number };
-  projection: Group['projection'] & {
-    lockDays: number;
-    keepDays: number | null;
-    horizonDays: number | null;
-    historyDays: number;
-  };
-}
-interface Report {
-  window: { period: string; days: number };
-  projection: { period: string; days: number; model: string };
-  items: Item[];
-  tiers: Array<Group & { tier: string; items: string[] }>;
-  total: Group & { items: number };
-  repository: {
-    packs: number;
-    packBytes: number;
-    uniqueToItems: number;
-    sharedBetweenItems: number;
-    unreferenced: number;
-    unindexed: number;
-    missingPacks: number;
-    missingBlobs: number;
-  };
-  days: Array<{ day: string; snapshots: number; addedBytes: number }>;
-}
-
 /** Pack files on disk and their sizes. */
 function packs(f: Fixture): Map<string, number> {
   const out = new Map<string, number>();
@@ -84,12 +47,6 @@ function packs(f: Fixture): Map<string, number> {
     for (const name of readdirSync(join(dir, sub))) out.set(name, statSync(join(dir, sub, name)).size);
   }
   return out;
-}
-
-function stats(f: Fixture, args: readonly string[] = []): Report {
-  const r = f.cli(['stats', '--json', ...args]);
-  assertExit(r, 0);
-  return r.json<Report>();
 }
 
 describe('cairn stats', () => {

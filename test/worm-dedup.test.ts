@@ -8,32 +8,12 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { isCairnError } from '../src/errors/index.js';
 import { LocalStorage } from '../src/storage/index.js';
-import { fixture } from './helpers.js';
+import { fixture, wormPolicy } from './helpers.js';
 
-const POLICY = `version: 1
-governance:
-  retentionClasses:
-    none: { keep: 0d }
-tiers:
-  worm:
-    retentionClass: none
-    lock: { mode: compliance, for: 1d }
-    keep: { last: 1 }
-  free:
-    retentionClass: none
-    keep: { last: 1 }
-items:
-  - name: scratch
-    owner: dev@example.com
-    tier: free
-    sources:
-      - files: { root: src/dev }
-  - name: ledger
-    owner: ledger@example.com
-    tier: worm
-    sources:
-      - files: { root: src/copy }
-`;
+const POLICY = wormPolicy([
+  { name: 'scratch', owner: 'dev@example.com', tier: 'free', root: 'src/dev' },
+  { name: 'ledger', tier: 'worm', root: 'src/copy' },
+]);
 
 it('a locked snapshot extends the retention of the packs it reuses from an unlocked item', async () => {
   const f = fixture({ policy: POLICY });
