@@ -184,3 +184,46 @@ describe('cairn hold and cairn check --locks (CLI)', () => {
     assert.equal(f.cli(['hold', 'add', 'ffff0000']).code, 1);
   });
 });
+
+describe('cairn hold remove where the tier asks for approvals (CLI, local)', () => {
+  // app-prod's tier asks one approver for deletions; app-dev's asks none.
+  const f = fixture({
+    policy: POLICY.replace('    lock: { mode: compliance, for: 1d }\n', '    deleteApprovals: 1\n'),
+  });
+  const storage = new LocalStorage(f.repo);
+
+  it('hold add works; hold remove is refused like forget, pointing at the server, and lifts nothing', async () => {
+    const ids: Record<string, string> = {};
+    for (const item of ['app-dev', 'app-prod']) {
+      const r = f.cli(['snapshot', '--item', item, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      ids[item] = r.json<{ snapshots: Array<{ id: string }> }>().snapshots[0]!.id;
+      assert.equal(f.cli(['hold', 'add', ids[item]!, '-q']).code, 0);
+    }
+    const prod = ids['app-prod']!;
+    const refused = f.cli(['hold', 'remove', prod.slice(0, 12), '--json']);
+    assert.equal(refused.code, 1, refused.stdout);
+    const err = refused.json<{ error: { code: string; message: string; details: Record<string, unknown> } }>().error;
+    assert.equal(err.code, 'CAIRN_E_FORBIDDEN');
+    assert.match(
+      err.message,
+      /^snapshot [0-9a-f]{12} \(app-prod, tier 1\) needs 1 approvals to have its legal hold lifted/,
+    );
+    assert.match(err.message, /CAIRN_SERVER=… cairn hold remove ID.*cairn approvals grant/);
+    assert.deepEqual(err.details, { id: prod, tier: '1', approvals: 1 });
+    assert.equal((await storage.stat(`snapshots/${prod}`))?.legalHold, true);
+    assert.equal((await storage.stat(`holds/${prod}`))?.legalHold, true);
+    // The same rule as forget of a named snapshot of that tier.
+    assert.equal(f.cli(['forget', prod, '--json']).json<{ error: { code: string } }>().error.code, 'CAIRN_E_FORBIDDEN');
+
+    const dev = f.cli(['hold', 'remove', ids['app-dev']!, '--json']);
+    assert.equal(dev.code, 0, dev.stderr);
+    assert.deepEqual(
+      f
+        .cli(['hold', 'list', '--json'])
+        .json<{ holds: Array<{ snapshot: string }> }>()
+        .holds.map((h) => h.snapshot),
+      [prod],
+    );
+  });
+});

@@ -16,6 +16,7 @@ export type * from './audit-types.js';
 export type { CatalogOptions } from './open-catalog.js';
 export { openCatalog } from './open-catalog.js';
 export { redactUrl } from './redact-url.js';
+export type { ItemReplication, ReplicationQueries } from './replication-queries.js';
 export type { DayFigures, ItemFigures, StatsQueries } from './stats-queries.js';
 export type {
   Catalog,

@@ -6,6 +6,7 @@ import { batches } from './batches.js';
 import { snapshotCounts } from './count-queries.js';
 import { runMigrations } from './migrate.js';
 import type { CatalogDialect } from './migrations/index.js';
+import { KyselyReplicationQueries } from './replication-queries.js';
 import { itemFromRow, itemToRow, snapshotToRow, verificationToRow } from './rows.js';
 import type { CatalogDatabase } from './schema.js';
 import * as snapshots from './snapshot-queries.js';
@@ -21,6 +22,7 @@ export class KyselyCatalog implements Catalog {
   readonly audit: KyselyAuditStore;
   readonly access: KyselyAccessStore;
   readonly stats: KyselyStatsQueries;
+  readonly replication: KyselyReplicationQueries;
 
   constructor(db: Kysely<CatalogDatabase>, dialect: CatalogDialect, schema: string | undefined) {
     this.#db = db;
@@ -29,6 +31,7 @@ export class KyselyCatalog implements Catalog {
     this.audit = new KyselyAuditStore(db, dialect);
     this.access = new KyselyAccessStore(db, dialect);
     this.stats = new KyselyStatsQueries(db);
+    this.replication = new KyselyReplicationQueries(db, dialect);
   }
 
   migrate(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { AccessStore } from './access-types.js';
 import type { AuditStore } from './audit-types.js';
+import type { ReplicationQueries } from './replication-queries.js';
 import type { StatsQueries } from './stats-queries.js';
 /**
  * What the catalog stores. It is an index over the repository: every row here can be recreated
@@ -92,6 +93,8 @@ export interface Catalog {
   readonly access: AccessStore;
   /** Sizing sums and counts for `cairn stats`, aggregated by the database. */
   readonly stats: StatsQueries;
+  /** Per item, which snapshots a replica has, compared by the database (`cairn replicate --status`). */
+  readonly replication: ReplicationQueries;
   /** Runs pending migrations; called by openCatalog. */
   migrate(): Promise<void>;
   putSnapshot(record: SnapshotRecord): Promise<void>; // idempotent on id

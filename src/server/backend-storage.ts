@@ -1,4 +1,11 @@
-import type { HoldRecord, HoldResult, ReplicateResult, ReplicationStatus, StatsReport } from '../services/index.js';
+import type {
+  AfterSnapshotReplication,
+  HoldRecord,
+  HoldResult,
+  ReplicateResult,
+  ReplicationStatus,
+  StatsReport,
+} from '../services/index.js';
 import type { Caller } from './backend.js';
 import type { Identity } from './deps.js';
 
@@ -28,14 +35,7 @@ export interface ReplicateInput {
  * `cairn snapshot --json` does): present when the policy names a replica and a snapshotted item's
  * tier has `replicate: true`. A failed replication never undoes a snapshot.
  */
-export interface SnapshotReplication {
-  readonly to: string;
-  readonly ok: boolean;
-  /** The snapshotted items whose tier replicates after every snapshot. */
-  readonly items: readonly string[];
-  readonly result?: ReplicateResult;
-  readonly error?: { readonly code: string; readonly message: string };
-}
+export type SnapshotReplication = AfterSnapshotReplication;
 
 /** Per item, as the replication gauges of /metrics show it. */
 export interface ReplicationMetrics {

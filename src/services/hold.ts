@@ -1,5 +1,6 @@
-import type { Catalog } from '../catalog/index.js';
+import type { Catalog, SnapshotRecord } from '../catalog/index.js';
 import { CairnError, isCairnError } from '../errors/index.js';
+import type { Policy } from '../policy/index.js';
 import { mapLimit, openSealedObject, type Repository, sealObject } from '../repo/index.js';
 import { NeededPacks } from './worm.js';
 
@@ -105,6 +106,24 @@ export async function addHold(
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * Lifting a hold is gated as forgetting outside the keep rules is: where the snapshot's tier asks for
+ * approvals (deleteApprovals), it is requested through the server, where approvers other than the
+ * requester sign it off, and a local `hold remove` is refused rather than let the key holder skip
+ * them. The server calls removeHold itself once approved; adding a hold is never gated.
+ */
+export function refuseLocalRelease(policy: Policy | undefined, snapshot: SnapshotRecord): void {
+  const needed = snapshot.tier ? (policy?.tiers[snapshot.tier]?.deleteApprovals ?? 0) : 0;
+  if (needed === 0) return;
+  throw new CairnError(
+    'CAIRN_E_FORBIDDEN',
+    `snapshot ${snapshot.id.slice(0, 12)} (${snapshot.item}, tier ${snapshot.tier}) needs ${needed} approvals to have ` +
+      'its legal hold lifted: request it through the server (CAIRN_SERVER=… cairn hold remove ID), approvers answer ' +
+      'with `cairn approvals grant`',
+    { id: snapshot.id, tier: snapshot.tier, approvals: needed },
+  );
 }
 
 /**

@@ -16,12 +16,21 @@ export {
   operatingSystemIdentity,
   repositorySealer,
 } from './governance.js';
-export { addHold, type HoldRecord, type HoldResult, type ReleaseResult, readHolds, removeHold } from './hold.js';
+export {
+  addHold,
+  type HoldRecord,
+  type HoldResult,
+  type ReleaseResult,
+  readHolds,
+  refuseLocalRelease,
+  removeHold,
+} from './hold.js';
 export { type ListedEntry, listSnapshot } from './ls.js';
 export { noProgress, type Progress, type ProgressSink } from './progress.js';
 export { type PruneResult, prune } from './prune.js';
 export { type RepairResult, repairFromReplica } from './repair.js';
 export { openReplica, type ReplicateResult, replicateRepository } from './replicate.js';
+export { type AfterSnapshotReplication, openReplicaChecked, replicateAfterSnapshot } from './replicate-after.js';
 export { type ItemLag, type ReplicationStatus, replicationStatus } from './replication-status.js';
 export {
   addRepositoryKey,

@@ -1,7 +1,7 @@
 import type { Catalog } from '../catalog/index.js';
 import type { Policy } from '../policy/index.js';
 import type { Repository } from '../repo/index.js';
-import type { Storage } from '../storage/index.js';
+import type { ObjectInfo, Storage } from '../storage/index.js';
 import { replicaConfig } from './replica-identity.js';
 
 export interface ItemLag {
@@ -31,7 +31,8 @@ export interface ReplicationStatus {
 
 /**
  * `cairn replicate --status`: per item, how many snapshots the replica lacks and since when, from
- * the primary's catalog and one listing of the replica's snapshots/ (nothing is opened there).
+ * one listing of the replica's snapshots/ (nothing is opened there) compared with the primary's
+ * catalog by the database: only a line per item comes back, whatever the number of snapshots.
  */
 export async function replicationStatus(
   repo: Repository,
@@ -41,30 +42,25 @@ export async function replicationStatus(
   now: Date = new Date(),
 ): Promise<ReplicationStatus> {
   await replicaConfig(repo.storage, to);
-  const replicated = new Set((await to.list('snapshots/')).map((o) => o.key.slice('snapshots/'.length)));
-  const byItem = new Map<string, Array<{ id: string; time: string; tier: string | null }>>();
-  for (const i of policy?.items ?? []) byItem.set(i.name, []);
-  for (const s of await catalog.findSnapshots({})) {
-    const list = byItem.get(s.item) ?? [];
-    list.push({ id: s.id, time: s.time, tier: s.tier });
-    byItem.set(s.item, list);
-  }
+  const listed = await to.list('snapshots/');
+  const figures = new Map((await catalog.replication.compare(idsOf(listed))).map((f) => [f.item, f]));
+  const names = new Set([...(policy?.items ?? []).map((i) => i.name), ...figures.keys()]);
   const items: ItemLag[] = [];
-  for (const [item, snapshots] of [...byItem].sort(([a], [b]) => a.localeCompare(b))) {
-    snapshots.sort((a, b) => a.time.localeCompare(b.time));
-    const tier = policy?.items.find((i) => i.name === item)?.tier ?? snapshots.at(-1)?.tier ?? null;
-    const missing = snapshots.filter((s) => !replicated.has(s.id));
-    const there = snapshots.filter((s) => replicated.has(s.id));
-    const oldestMissing = missing[0]?.time ?? null;
+  for (const item of [...names].sort((a, b) => a.localeCompare(b))) {
+    const f = figures.get(item);
+    const tier =
+      policy?.items.find((i) => i.name === item)?.tier ??
+      (f ? ((await catalog.latestSnapshot(item))?.tier ?? null) : null);
+    const oldestMissing = f?.oldestMissing ?? null;
     items.push({
       item,
       tier,
       replicate: tier !== null && policy?.tiers[tier]?.replicate === true,
-      snapshots: snapshots.length,
-      replicated: there.length,
-      behind: missing.length,
-      newest: snapshots.at(-1)?.time ?? null,
-      newestReplicated: there.at(-1)?.time ?? null,
+      snapshots: f?.snapshots ?? 0,
+      replicated: f?.replicated ?? 0,
+      behind: f ? f.snapshots - f.replicated : 0,
+      newest: f?.newest ?? null,
+      newestReplicated: f?.newestReplicated ?? null,
       oldestMissing,
       lagMs: oldestMissing ? Math.max(0, now.getTime() - Date.parse(oldestMissing)) : 0,
     });
@@ -76,4 +72,9 @@ export async function replicationStatus(
     behind: items.reduce((n, i) => n + i.behind, 0),
     late: items.filter((i) => i.replicate && i.behind > 0).map((i) => i.item),
   };
+}
+
+/** The snapshot ids of a listing of snapshots/, made one at a time as the catalog reads them. */
+function* idsOf(listed: readonly ObjectInfo[]): Generator<string> {
+  for (const o of listed) yield o.key.slice('snapshots/'.length);
 }

@@ -6,6 +6,7 @@ import {
   type HoldResult,
   type ReleaseResult,
   readHolds,
+  refuseLocalRelease,
   removeHold,
   resolveSnapshot,
 } from '../../services/index.js';
@@ -24,7 +25,8 @@ export function registerHold(program: Command): void {
         'and recorded in the repository as holds/<snapshot id>, so `catalog rebuild` keeps it. While held, a\n' +
         'snapshot cannot be forgotten and prune deletes none of its packs. `cairn check --locks` verifies the holds.\n' +
         'Through a server (CAIRN_SERVER), `hold remove` becomes an approval request: the command prints its id,\n' +
-        'and the server lifts the hold once approvers have granted it.',
+        "and the server lifts the hold once approvers have granted it. Where the snapshot's tier has\n" +
+        '`deleteApprovals`, a local `hold remove` is refused: it must go through the server.',
     );
   hold
     .command('add <snapshot>')
@@ -71,6 +73,7 @@ export function registerHold(program: Command): void {
         const session = await ctx.session();
         try {
           const s = await resolveSnapshot(session.catalog, { id });
+          refuseLocalRelease(await ctx.policyIfAny(), s);
           const r = await removeHold(session.repo, s.id);
           ctx.out.result(r, () => renderReleased(r));
           return 0;

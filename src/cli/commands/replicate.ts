@@ -1,16 +1,14 @@
 import type { Command } from 'commander';
-import { CairnError, ExitCode, errnoCode, isCairnError } from '../../errors/index.js';
-import type { Policy } from '../../policy/index.js';
-import type { Repository } from '../../repo/index.js';
+import { CairnError, ExitCode } from '../../errors/index.js';
 import {
-  type ItemResult,
+  type AfterSnapshotReplication,
   openReplica,
+  openReplicaChecked,
   type ReplicateResult,
   type ReplicationStatus,
   replicateRepository,
   replicationStatus,
 } from '../../services/index.js';
-import { isS3Location, prepareS3Bucket } from '../../storage/index.js';
 import type { Context } from '../context.js';
 import { fmtBytes, fmtDuration, table } from '../output.js';
 import { action } from '../run.js';
@@ -76,13 +74,10 @@ export function registerReplicate(program: Command): void {
             'CAIRN_E_USAGE',
             'no replica named: pass --to REPO2 or set replication.to in cairn.yaml',
           );
-        if (isS3Location(location) && !opts.status) {
-          // The replica keeps the primary's locks: a bucket that cannot hold them is refused before any copy.
-          await prepareS3Bucket(location, { create: opts.createBucket === true });
-        } else if (opts.createBucket && !isS3Location(location)) {
-          throw new CairnError('CAIRN_E_USAGE', '--create-bucket applies to s3://bucket/prefix replicas only');
-        }
-        const target = openReplica(location);
+        // --status only lists the replica; a copy needs a bucket that can hold the primary's locks.
+        const target = opts.status
+          ? openReplica(location)
+          : await openReplicaChecked(location, { createBucket: opts.createBucket === true });
         try {
           const session = await ctx.session();
           if (opts.status) {
@@ -116,62 +111,6 @@ function showStatus(ctx: Context, status: ReplicationStatus): number {
 function showResult(ctx: Context, result: ReplicateResult): number {
   ctx.out.result(result, () => renderResult(result));
   return result.ok ? ExitCode.ok : ExitCode.failed;
-}
-
-/** What `cairn snapshot` reports about the replication it ran after committing its snapshots. */
-export interface AfterSnapshotReplication {
-  readonly to: string;
-  readonly ok: boolean;
-  /** The snapshotted items whose tier has `replicate: true`. */
-  readonly items: readonly string[];
-  readonly result?: ReplicateResult;
-  readonly error?: { readonly code: string; readonly message: string };
-}
-
-/**
- * After `cairn snapshot`: where the policy names a replica and a snapshotted item's tier replicates,
- * copy what the replica lacks. The snapshots are committed already; a failure here is a warning.
- */
-export async function replicateAfterSnapshot(
-  ctx: Context,
-  repo: Repository,
-  policy: Policy,
-  results: readonly ItemResult[],
-): Promise<AfterSnapshotReplication | undefined> {
-  const to = policy.replication?.to;
-  if (!to) return undefined;
-  const items = results
-    .filter((r) => r.status !== 'failed')
-    .map((r) => r.item)
-    .filter((name) => {
-      const tier = policy.items.find((i) => i.name === name)?.tier;
-      return tier !== undefined && policy.tiers[tier]?.replicate === true;
-    });
-  if (items.length === 0) return undefined;
-  const progress = ctx.out.progress();
-  let target: ReturnType<typeof openReplica> | undefined;
-  try {
-    target = openReplica(to);
-    const result = await replicateRepository(repo, { to: target }, progress);
-    progress.done();
-    if (!result.ok) {
-      const n = result.failed.length + result.heldBack.length;
-      ctx.out.warn(
-        `replication to ${to}: ${n} object(s) not copied; the snapshots are committed, run \`cairn replicate\``,
-      );
-    }
-    return { to, ok: result.ok, items, result };
-  } catch (err) {
-    progress.done();
-    const code = isCairnError(err) ? err.code : (errnoCode(err) ?? 'CAIRN_E_STORAGE');
-    const message = err instanceof Error ? err.message : String(err);
-    ctx.out.warn(
-      `replication to ${to} failed (${code}: ${message}); the snapshots are committed, run \`cairn replicate\``,
-    );
-    return { to, ok: false, items, error: { code, message } };
-  } finally {
-    await target?.close().catch(() => {});
-  }
 }
 
 export function describeReplication(r: AfterSnapshotReplication): string {

@@ -1,11 +1,20 @@
 import { type Command, Option } from 'commander';
 import type { Trigger } from '../../catalog/index.js';
 import { ExitCode } from '../../errors/index.js';
-import { type ItemResult, runMetadata, TRIGGERS, takeSnapshots } from '../../services/index.js';
+import type { Policy } from '../../policy/index.js';
+import type { Repository } from '../../repo/index.js';
+import {
+  type AfterSnapshotReplication,
+  type ItemResult,
+  replicateAfterSnapshot,
+  runMetadata,
+  TRIGGERS,
+  takeSnapshots,
+} from '../../services/index.js';
 import type { Context } from '../context.js';
 import { fmtBytes, fmtDuration } from '../output.js';
 import { action, collect } from '../run.js';
-import { type AfterSnapshotReplication, describeReplication, replicateAfterSnapshot } from './replicate.js';
+import { describeReplication } from './replicate.js';
 
 interface SnapshotOptions {
   item?: string[];
@@ -72,7 +81,7 @@ export function registerSnapshot(program: Command): void {
             progress,
           );
           progress.done();
-          replication = await replicateAfterSnapshot(ctx, session.repo, policy, results);
+          replication = await replicateAfter(ctx, session.repo, policy, results);
         } finally {
           progress.done();
           await session.close();
@@ -80,6 +89,31 @@ export function registerSnapshot(program: Command): void {
         return finish(ctx, results, replication);
       }),
     );
+}
+
+/** The replication the policy asks for after snapshots, with its progress shown and a failure warned of. */
+async function replicateAfter(
+  ctx: Context,
+  repo: Repository,
+  policy: Policy,
+  results: readonly ItemResult[],
+): Promise<AfterSnapshotReplication | undefined> {
+  const progress = ctx.out.progress();
+  let replication: AfterSnapshotReplication | undefined;
+  try {
+    replication = await replicateAfterSnapshot(repo, policy, results, progress);
+  } finally {
+    progress.done();
+  }
+  const rerun = 'the snapshots are committed, run `cairn replicate`';
+  if (replication?.error) {
+    const { code, message } = replication.error;
+    ctx.out.warn(`replication to ${replication.to} failed (${code}: ${message}); ${rerun}`);
+  } else if (replication?.result && !replication.ok) {
+    const n = replication.result.failed.length + replication.result.heldBack.length;
+    ctx.out.warn(`replication to ${replication.to}: ${n} object(s) not copied; ${rerun}`);
+  }
+  return replication;
 }
 
 function finish(ctx: Context, results: readonly ItemResult[], replication?: AfterSnapshotReplication): number {

@@ -11,12 +11,12 @@ import {
   listRepositoryKeys,
   listSnapshot,
   prune,
+  replicateAfterSnapshot,
   resolveSnapshot,
   restoreSnapshot,
   takeSnapshots,
 } from '../../services/index.js';
 import type { RepositoryBackend } from '../backend.js';
-import { replicateAfterSnapshots } from './replicate-after.js';
 import type { WireContext } from './wire-context.js';
 
 type Ops = Omit<
@@ -53,7 +53,7 @@ export function repositoryOps(ctx: WireContext, copied: () => void = () => {}): 
           force,
           run: { ...run, actor: caller.identity.subject },
         });
-        const replication = await replicateAfterSnapshots(repo, policy, snapshots);
+        const replication = await replicateAfterSnapshot(repo, policy, snapshots);
         if (replication) copied();
         return { snapshots, ...(replication ? { replication } : {}) };
       });

@@ -2,6 +2,7 @@ import type { Identity } from '../../auth/index.js';
 import {
   addHold,
   openReplica,
+  openReplicaChecked,
   parsePeriod,
   readHolds,
   replicateRepository,
@@ -9,7 +10,7 @@ import {
   repositoryStats,
   resolveSnapshot,
 } from '../../services/index.js';
-import { isS3Location, prepareS3Bucket, type Storage } from '../../storage/index.js';
+import type { Storage } from '../../storage/index.js';
 import type { StorageBackend } from '../backend-storage.js';
 import { replicaLocation } from './replica-location.js';
 import { BACKGROUND_REFRESH_MAX_SNAPSHOTS, ReplicationWatch } from './replication-watch.js';
@@ -41,15 +42,13 @@ export function storageOps(ctx: WireContext, watch: ReplicationWatch): StorageBa
     },
     async replicate(input) {
       const location = replicaLocation(await ctx.policy(), input.to);
-      // As `cairn replicate` does: a bucket that cannot hold the primary's locks is refused before any copy.
-      if (isS3Location(location)) await prepareS3Bucket(location);
+      const to = await openReplicaChecked(location);
       try {
-        return await withReplica(location, (to) =>
-          ctx.withRepository((repo) =>
-            replicateRepository(repo, { to, concurrency: input.concurrency, syncLocks: input.syncLocks }),
-          ),
+        return await ctx.withRepository((repo) =>
+          replicateRepository(repo, { to, concurrency: input.concurrency, syncLocks: input.syncLocks }),
         );
       } finally {
+        await to.close();
         watch.invalidate();
       }
     },
