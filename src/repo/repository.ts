@@ -15,6 +15,10 @@ import { SealPool } from './seal-pool.js';
 import { parseTree, serializeTree, type Tree } from './tree.js';
 
 const SEGMENT_CACHE_BYTES = 64 * 1024 * 1024;
+/** readSegments reads across a gap this small rather than sending one more request. */
+const READ_GAP_BYTES = 256 * 1024;
+/** The most one ranged read of readSegments asks for, so its buffer stays bounded. */
+const READ_MAX_BYTES = 16 * 1024 * 1024;
 
 /**
  * The repository engine: content-addressed, deduplicated, compressed, encrypted. It knows nothing
@@ -210,13 +214,7 @@ export class Repository {
     try {
       sealed = await this.storage.getRange(packKey(pack), seg.off, seg.len);
     } catch (err) {
-      if (isCairnError(err, 'CAIRN_E_NOT_FOUND')) {
-        throw new CairnError('CAIRN_E_INTEGRITY', `pack ${pack.slice(0, 12)} is missing from the repository`, { pack });
-      }
-      if (isCairnError(err, 'CAIRN_E_INTEGRITY')) {
-        throw new CairnError('CAIRN_E_INTEGRITY', `pack ${pack.slice(0, 12)} is truncated`, { pack });
-      }
-      throw err;
+      throw packReadError(pack, err);
     }
     const plain = this.openSegment(pack, seg, sealed);
     if (useCache && plain.length <= SEGMENT_CACHE_BYTES / 8) {
@@ -229,6 +227,43 @@ export class Repository {
       }
     }
     return plain;
+  }
+
+  /**
+   * The plaintexts of several segments of one pack, in the order given, with as few storage reads as
+   * possible: segments less than READ_GAP_BYTES apart share one ranged read of at most READ_MAX_BYTES.
+   * Each segment is still authenticated on its own, so a damaged one is an error in its own place
+   * and the others are returned. Not cached: a restore reads each segment once.
+   */
+  async readSegments(pack: string, segs: readonly SegmentRecord[]): Promise<Array<Buffer | CairnError>> {
+    const out = new Array<Buffer | CairnError>(segs.length);
+    for (const run of readRuns(segs)) {
+      const first = segs[run[0]!]!;
+      const last = segs[run.at(-1)!]!;
+      let sealed: Buffer;
+      try {
+        sealed = await this.storage.getRange(packKey(pack), first.off, last.off + last.len - first.off);
+      } catch (err) {
+        // A range past a cut-short end: read its segments one by one, so the intact ones before the cut survive.
+        if (run.length > 1 && isCairnError(err, 'CAIRN_E_INTEGRITY')) {
+          for (const i of run) out[i] = await this.readSegment(pack, segs[i]!, false).catch(cairnErrorOrThrow);
+          continue;
+        }
+        const failure = packReadError(pack, err);
+        for (const i of run) out[i] = failure;
+        continue;
+      }
+      for (const i of run) {
+        const seg = segs[i]!;
+        const at = seg.off - first.off;
+        try {
+          out[i] = this.openSegment(pack, seg, sealed.subarray(at, at + seg.len));
+        } catch (err) {
+          out[i] = cairnErrorOrThrow(err);
+        }
+      }
+    }
+    return out;
   }
 
   /** A segment's plaintext from its sealed bytes (already read, e.g. with the whole pack by check). */
@@ -316,6 +351,45 @@ export class Repository {
     await this.pool?.close();
     this.pool = undefined;
   }
+}
+
+/** Indexes of segs grouped into ranged reads: sorted by offset, split at a wide gap or at READ_MAX_BYTES. */
+function readRuns(segs: readonly SegmentRecord[]): number[][] {
+  const order = segs.map((_, i) => i).sort((a, b) => segs[a]!.off - segs[b]!.off);
+  const runs: number[][] = [];
+  let run: number[] = [];
+  let start = 0;
+  let end = 0;
+  for (const i of order) {
+    const seg = segs[i]!;
+    const fits = run.length > 0 && seg.off - end <= READ_GAP_BYTES && seg.off + seg.len - start <= READ_MAX_BYTES;
+    if (!fits) {
+      if (run.length > 0) runs.push(run);
+      run = [];
+      start = seg.off;
+      end = seg.off;
+    }
+    run.push(i);
+    end = Math.max(end, seg.off + seg.len);
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
+/** What a failed read of a pack means for the repository: a missing or cut-short pack is damage. */
+function packReadError(pack: string, err: unknown): CairnError {
+  if (isCairnError(err, 'CAIRN_E_NOT_FOUND')) {
+    return new CairnError('CAIRN_E_INTEGRITY', `pack ${pack.slice(0, 12)} is missing from the repository`, { pack });
+  }
+  if (isCairnError(err, 'CAIRN_E_INTEGRITY')) {
+    return new CairnError('CAIRN_E_INTEGRITY', `pack ${pack.slice(0, 12)} is truncated`, { pack });
+  }
+  return cairnErrorOrThrow(err);
+}
+
+function cairnErrorOrThrow(err: unknown): CairnError {
+  if (err instanceof CairnError) return err;
+  throw err;
 }
 
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

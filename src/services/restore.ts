@@ -3,6 +3,7 @@ import { CairnError, isCairnError } from '../errors/index.js';
 import type { BlobLocation, Repository, TreeEntry } from '../repo/index.js';
 import { noProgress, type ProgressSink } from './progress.js';
 import { planRestore } from './restore-plan.js';
+import { batchUnits, type ReadUnit, readBatch, type SegmentsRead, segmentKey } from './restore-reads.js';
 import { TargetDir } from './target-dir.js';
 import { type FlatEntry, flattenTree } from './tree-walk.js';
 
@@ -87,13 +88,16 @@ export async function restoreSnapshot(
     });
   };
 
-  // Small files are one blob each: read every segment once, in pack order, and write all its files.
-  const groups = new Map<string, { loc: BlobLocation; files: FlatEntry[] }>();
-  const large: FlatEntry[] = [];
+  // Small files are one blob each and share segments: a segment is read once for all its files.
+  // Everything is read in pack order, in batches of a few large ranged reads (restore-reads.ts).
+  const groups = new Map<string, ReadUnit<RestoreUnit>>();
+  const units: ReadUnit<RestoreUnit>[] = [];
   for (const f of files) {
     const blobs = f.entry.blobs ?? [];
     if (blobs.length !== 1) {
-      large.push(f);
+      // A missing blob has no location; repo.index.get names it when the file is written.
+      const locs = blobs.map((id) => repo.index.find(id)).filter((l) => l !== undefined);
+      units.push({ item: { files: [f], whole: true }, locs });
       continue;
     }
     const loc = repo.index.find(blobs[0]!);
@@ -101,42 +105,56 @@ export async function restoreSnapshot(
       fail(f.path, new CairnError('CAIRN_E_INTEGRITY', `${f.path}: its data is not in the repository index`));
       continue;
     }
-    const key = `${loc.pack}:${loc.segment.off}`;
+    const key = segmentKey(loc.pack, loc.segment);
     const g = groups.get(key);
-    if (g) g.files.push(f);
-    else groups.set(key, { loc, files: [f] });
+    if (g) g.item.files.push(f);
+    else groups.set(key, { item: { files: [f], whole: false }, locs: [loc] });
   }
-  const ordered = [...groups.values()].sort(
-    (a, b) => cmp(a.loc.pack, b.loc.pack) || a.loc.segment.off - b.loc.segment.off,
-  );
-  for (const { loc, files: group } of ordered) {
+  units.push(...groups.values());
+
+  const writeUnit = ({ item, locs }: ReadUnit<RestoreUnit>, got: SegmentsRead) => {
+    if (item.whole) {
+      const f = item.files[0]!;
+      try {
+        const chunks: Buffer[] = [];
+        for (const id of f.entry.blobs ?? []) {
+          const loc = repo.index.get(id);
+          chunks.push(repo.blobFromSegment(id, loc, plaintext(got, loc)));
+        }
+        writeEntry(out, f.path, f.entry, chunks);
+      } catch (err) {
+        fail(f.path, err);
+      }
+      tick(f);
+      return;
+    }
     let segment: Buffer;
     try {
-      segment = await repo.readSegment(loc.pack, loc.segment, false);
+      segment = plaintext(got, locs[0]!);
     } catch (err) {
-      for (const f of group) fail(f.path, err);
-      continue;
+      for (const f of item.files) fail(f.path, err);
+      return;
     }
-    for (const f of group) {
+    for (const f of item.files) {
       try {
         const id = f.entry.blobs![0]!;
-        const blob = repo.blobFromSegment(id, repo.index.get(id), segment);
-        writeEntry(out, f.path, f.entry, [blob]);
+        writeEntry(out, f.path, f.entry, [repo.blobFromSegment(id, repo.index.get(id), segment)]);
       } catch (err) {
         fail(f.path, err);
       }
       tick(f);
     }
-  }
-  for (const f of large) {
-    try {
-      const chunks: Buffer[] = [];
-      for (const id of f.entry.blobs ?? []) chunks.push(await repo.loadBlob(id));
-      writeEntry(out, f.path, f.entry, chunks);
-    } catch (err) {
-      fail(f.path, err);
-    }
-    tick(f);
+  };
+
+  // The next batch is read while this one is written.
+  const batches = batchUnits(units);
+  let next = batches.length > 0 ? readBatch(repo, batches[0]!) : undefined;
+  for (let i = 0; i < batches.length; i++) {
+    const got = await next!;
+    next = i + 1 < batches.length ? readBatch(repo, batches[i + 1]!) : undefined;
+    // Its failure is seen when awaited; without this, a throw below would leave it unhandled.
+    next?.catch(() => undefined);
+    for (const unit of batches[i]!) writeUnit(unit, got);
   }
   for (const e of plan) {
     if (e.entry.type !== 'symlink') continue;
@@ -151,12 +169,22 @@ export async function restoreSnapshot(
   return { ...base, failed };
 }
 
-function writeEntry(out: TargetDir, path: string, entry: TreeEntry, chunks: Buffer[]): void {
-  out.writeFile(path, chunks, entry.sha256 ?? '', entry.mode, entry.mtime);
+interface RestoreUnit {
+  readonly files: FlatEntry[];
+  /** One file of several blobs (or none), written as a whole; otherwise the small files of one segment. */
+  readonly whole: boolean;
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** A segment's plaintext from a batch read, or the reason it could not be read. */
+function plaintext(got: SegmentsRead, loc: BlobLocation): Buffer {
+  const p = got.get(segmentKey(loc.pack, loc.segment));
+  if (p === undefined) throw new Error(`restore: segment ${segmentKey(loc.pack, loc.segment)} was not read`);
+  if (!Buffer.isBuffer(p)) throw p;
+  return p;
+}
+
+function writeEntry(out: TargetDir, path: string, entry: TreeEntry, chunks: Buffer[]): void {
+  out.writeFile(path, chunks, entry.sha256 ?? '', entry.mode, entry.mtime);
 }
 
 /** The literal folder each glob starts from ("prod/app/*.yaml" -> "prod/app"); none if any glob has no literal part. */
