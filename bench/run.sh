@@ -174,6 +174,8 @@ if [[ $CATALOG == 1 ]]; then
   BENCH_ROWS=$CATALOG_ROWS node --import tsx bench/catalog-search.ts
   say "HTTP search under load at $CATALOG_ROWS snapshot rows, audit log on (BENCH_CATALOG=0 skips)"
   BENCH_ROWS=$CATALOG_ROWS BENCH_BUILD=0 node --import tsx bench/http-search.ts
+  say "replication status against a replica lacking the last 7 days, at $CATALOG_ROWS snapshot rows"
+  BENCH_SIZES=$CATALOG_ROWS node --import tsx bench/replication-status.ts
 fi
 
 # --- on S3 (BENCHMARKS.md, "On S3: Ceph RGW") --------------------------------------------------------------
