@@ -13,6 +13,7 @@
 
 export type * from './access-types.js';
 export type * from './audit-types.js';
+export type { ObjectLocks, ObservedLock, RecordedLock, RecordedLockMode } from './object-locks.js';
 export type { CatalogOptions } from './open-catalog.js';
 export { openCatalog } from './open-catalog.js';
 export { redactUrl } from './redact-url.js';

@@ -6,6 +6,7 @@ import { batches } from './batches.js';
 import { snapshotCounts } from './count-queries.js';
 import { runMigrations } from './migrate.js';
 import type { CatalogDialect } from './migrations/index.js';
+import { KyselyObjectLocks } from './object-locks.js';
 import { KyselyReplicationQueries } from './replication-queries.js';
 import { itemFromRow, itemToRow, snapshotToRow, verificationToRow } from './rows.js';
 import type { CatalogDatabase } from './schema.js';
@@ -23,6 +24,7 @@ export class KyselyCatalog implements Catalog {
   readonly access: KyselyAccessStore;
   readonly stats: KyselyStatsQueries;
   readonly replication: KyselyReplicationQueries;
+  readonly locks: KyselyObjectLocks;
 
   constructor(db: Kysely<CatalogDatabase>, dialect: CatalogDialect, schema: string | undefined) {
     this.#db = db;
@@ -32,6 +34,7 @@ export class KyselyCatalog implements Catalog {
     this.access = new KyselyAccessStore(db, dialect);
     this.stats = new KyselyStatsQueries(db);
     this.replication = new KyselyReplicationQueries(db, dialect);
+    this.locks = new KyselyObjectLocks(db);
   }
 
   migrate(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { AccessStore } from './access-types.js';
 import type { AuditStore } from './audit-types.js';
+import type { ObjectLocks } from './object-locks.js';
 import type { ReplicationQueries } from './replication-queries.js';
 import type { StatsQueries } from './stats-queries.js';
 /**
@@ -95,6 +96,8 @@ export interface Catalog {
   readonly stats: StatsQueries;
   /** Per item, which snapshots a replica has, compared by the database (`cairn replicate --status`). */
   readonly replication: ReplicationQueries;
+  /** A lower bound of the locks on repository objects: what Cairn set, extended or saw (an index, not a record). */
+  readonly locks: ObjectLocks;
   /** Runs pending migrations; called by openCatalog. */
   migrate(): Promise<void>;
   putSnapshot(record: SnapshotRecord): Promise<void>; // idempotent on id

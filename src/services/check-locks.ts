@@ -1,3 +1,4 @@
+import type { ObjectLocks } from '../catalog/index.js';
 import { isCairnError } from '../errors/index.js';
 import type { LockMode, Policy } from '../policy/index.js';
 import { mapLimit, type Repository, type SnapshotObject } from '../repo/index.js';
@@ -58,7 +59,7 @@ const LISTED_PREFIXES = ['snapshots/', 'verifications/', 'packs/', 'holds/'];
 export async function checkLocks(
   repo: Repository,
   policy: Policy | undefined,
-  opts: { now?: Date; progress?: ProgressSink } = {},
+  opts: { now?: Date; progress?: ProgressSink; locks?: ObjectLocks } = {},
 ): Promise<LockReport> {
   const now = (opts.now ?? new Date()).getTime();
   const progress = opts.progress ?? noProgress;
@@ -135,6 +136,17 @@ export async function checkLocks(
   const keys = [...demands.keys()];
   const actual = await readLocks(repo, keys, (done) =>
     progress({ phase: 'check locks', files: done, totalFiles: keys.length, bytes: 0 }),
+  );
+  // What was read replaces the catalog's record of locks, lowering it where a lock was weakened
+  // behind Cairn's back: the next snapshot then looks at those objects again and extends them.
+  await opts.locks?.observe(
+    repo.storage.location,
+    keys.map((key) => {
+      const info = actual.get(key);
+      return info?.retainUntil
+        ? { key, retainUntil: info.retainUntil, mode: info.mode ?? 'governance' }
+        : { key, retainUntil: null, mode: null };
+    }),
   );
   const findings: LockFinding[] = [];
   for (const key of keys.sort()) {

@@ -25,8 +25,12 @@ interface DirNode {
   leaf?: Omit<TreeEntry, 'name'>;
 }
 
-/** Builds and saves the directory trees bottom-up; returns the root tree id. */
-export async function saveTrees(repo: Repository, entries: readonly BuiltEntry[]): Promise<string> {
+/** Builds and saves the directory trees bottom-up; returns the root tree id. `saved` collects every tree's id. */
+export async function saveTrees(
+  repo: Repository,
+  entries: readonly BuiltEntry[],
+  saved?: Set<string>,
+): Promise<string> {
   const root: DirNode = { children: new Map() };
   for (const { path, entry } of entries) {
     const parts = path.split('/');
@@ -59,7 +63,9 @@ export async function saveTrees(repo: Repository, entries: readonly BuiltEntry[]
         out.push({ name, type: 'dir', mode: meta.mode, mtime: meta.mtime, tree });
       }
     }
-    return repo.saveTree({ entries: out });
+    const id = await repo.saveTree({ entries: out });
+    saved?.add(id);
+    return id;
   };
   return save(root);
 }

@@ -13,7 +13,7 @@ import { type RunOptions, runMetadata } from './run-metadata.js';
 import type { Session } from './session.js';
 import { type BuiltEntry, contentHash, saveTrees } from './snapshot-tree.js';
 import { flattenTree } from './tree-walk.js';
-import { tierLockMode } from './worm.js';
+import { NeededPacks, tierLockMode } from './worm.js';
 
 export interface SnapshotRequest {
   readonly items?: readonly string[];
@@ -135,6 +135,8 @@ class ItemSnapshot {
   private doneBytes = 0;
   private doneFiles = 0;
   private readonly mode: LockMode | undefined;
+  /** Every blob the parent needs (its trees and its entries' blobs), when all its trees could be read. */
+  private parentBlobs: Set<string> | undefined;
 
   constructor(
     private readonly session: Session,
@@ -225,7 +227,14 @@ class ItemSnapshot {
       repo.discardPending();
       if (this.retain) {
         // The verification leans on the parent: its snapshot object is kept as long and as strongly too.
-        await protectPacks(repo, parent.tree, this.fileBlobs(), this.retain, this.mode, [`snapshots/${parent.id}`]);
+        // The parent's blobs were gathered while its trees were read for change detection; read again only if that failed.
+        const needed = new NeededPacks(repo);
+        const packs = this.parentBlobs ? needed.ofBlobs(this.parentBlobs) : await needed.ofTree(parent.tree);
+        for (const k of needed.ofBlobs(this.fileBlobs())) packs.add(k);
+        await protectPacks(repo, packs, this.retain, this.mode, {
+          alsoKeys: [`snapshots/${parent.id}`],
+          locks: this.session.catalog.locks,
+        });
       }
       const verification = await repo.saveVerification({ version: 1, meta, snapshot: parent.id }, retainIso, this.mode);
       await this.session.catalog.putVerification(
@@ -243,11 +252,17 @@ class ItemSnapshot {
         durationMs: Date.now() - started,
       };
     }
-    const tree = await saveTrees(repo, this.built);
+    const trees = new Set<string>();
+    const tree = await saveTrees(repo, this.built, trees);
     const { storedBytes, packs: written } = await repo.flush();
     if (this.retain) {
-      const fresh = written.map((p) => p.id);
-      await protectPacks(repo, tree, this.fileBlobs(), this.retain, this.mode, [], fresh);
+      // Every tree of the snapshot was just built, and every file's blobs are known: the packs they are
+      // in come from the index, without reading the trees back.
+      const packs = new NeededPacks(repo).ofBlobs([...trees, ...this.fileBlobs()]);
+      await protectPacks(repo, packs, this.retain, this.mode, {
+        written: written.map((p) => p.id),
+        locks: this.session.catalog.locks,
+      });
     }
     const status = this.unreadable.length > 0 ? 'partial' : 'complete';
     const object: SnapshotObject = {
@@ -307,9 +322,14 @@ class ItemSnapshot {
 
   private async previousFiles(parent: SnapshotRecord): Promise<Map<string, TreeEntry>> {
     const map = new Map<string, TreeEntry>();
+    const blobs = new Set<string>([parent.tree]);
     try {
-      for (const { path, entry } of await flattenTree(this.repo, parent.tree))
+      for (const { path, entry } of await flattenTree(this.repo, parent.tree)) {
+        if (entry.tree) blobs.add(entry.tree);
+        for (const b of entry.blobs ?? []) blobs.add(b);
         if (entry.type === 'file') map.set(path, entry);
+      }
+      this.parentBlobs = blobs;
     } catch (err) {
       // A damaged parent only costs speed: every file is read again.
       if (!isCairnError(err, 'CAIRN_E_INTEGRITY')) throw err;

@@ -33,6 +33,13 @@ export class NeededPacks {
     return out;
   }
 
+  /** The packs of these blobs (trees included), from the index alone: no tree is read. */
+  ofBlobs(blobs: Iterable<string>): Set<string> {
+    const out = new Set<string>();
+    for (const b of blobs) this.add(out, b);
+    return out;
+  }
+
   private async visit(treeId: string): Promise<ReadonlySet<string>> {
     const known = this.memo.get(treeId);
     if (known) return known;

@@ -3,6 +3,7 @@ import { initial } from './0001-initial.js';
 import { auditTables } from './0002-audit.js';
 import { accessTables } from './0003-access.js';
 import { statsIndex } from './0004-stats-index.js';
+import { objectLocksTable } from './0005-object-locks.js';
 import type { CatalogDialect } from './column-types.js';
 
 export type { CatalogDialect } from './column-types.js';
@@ -18,6 +19,7 @@ export function catalogMigrations(dialect: CatalogDialect): MigrationProvider {
     '0002-audit': auditTables(dialect),
     '0003-access': accessTables(dialect),
     '0004-stats-index': statsIndex(),
+    '0005-object-locks': objectLocksTable(dialect),
   };
   return { getMigrations: async () => migrations };
 }

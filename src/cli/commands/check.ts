@@ -75,7 +75,7 @@ async function runLockCheck(ctx: Context): Promise<number> {
   const session = await ctx.session();
   const progress = ctx.out.progress();
   try {
-    const report = await checkLocks(session.repo, policy, { progress });
+    const report = await checkLocks(session.repo, policy, { progress, locks: session.catalog.locks });
     progress.done();
     ctx.out.result(report, () => renderLocks(report));
     return report.ok ? ExitCode.ok : ExitCode.failed;
