@@ -19,6 +19,10 @@ const SEGMENT_CACHE_BYTES = 64 * 1024 * 1024;
 const READ_GAP_BYTES = 256 * 1024;
 /** The most one ranged read of readSegments asks for, so its buffer stays bounded. */
 const READ_MAX_BYTES = 16 * 1024 * 1024;
+/** The segment plaintext one loadTrees read holds at a time (trees are small; a level of them may not be). */
+const TREE_BATCH_BYTES = 32 * 1024 * 1024;
+/** The tree segments loadTrees reads ahead, beyond those asked for; well under the segment cache's size. */
+const TREE_PREFETCH_BYTES = 16 * 1024 * 1024;
 
 /**
  * The repository engine: content-addressed, deduplicated, compressed, encrypted. It knows nothing
@@ -217,16 +221,19 @@ export class Repository {
       throw packReadError(pack, err);
     }
     const plain = this.openSegment(pack, seg, sealed);
-    if (useCache && plain.length <= SEGMENT_CACHE_BYTES / 8) {
-      this.segmentCache.set(cacheKey, plain);
-      this.segmentCacheBytes += plain.length;
-      for (const [k, v] of this.segmentCache) {
-        if (this.segmentCacheBytes <= SEGMENT_CACHE_BYTES) break;
-        this.segmentCache.delete(k);
-        this.segmentCacheBytes -= v.length;
-      }
-    }
+    if (useCache) this.cacheSegment(cacheKey, plain);
     return plain;
+  }
+
+  private cacheSegment(cacheKey: string, plain: Buffer): void {
+    if (plain.length > SEGMENT_CACHE_BYTES / 8 || this.segmentCache.has(cacheKey)) return;
+    this.segmentCache.set(cacheKey, plain);
+    this.segmentCacheBytes += plain.length;
+    for (const [k, v] of this.segmentCache) {
+      if (this.segmentCacheBytes <= SEGMENT_CACHE_BYTES) break;
+      this.segmentCache.delete(k);
+      this.segmentCacheBytes -= v.length;
+    }
   }
 
   /**
@@ -291,6 +298,76 @@ export class Repository {
     return parseTree(await this.loadBlob(id), id);
   }
 
+  /**
+   * Many trees with few requests: the segments holding them that are not cached are read with
+   * readSegments (one call per pack, packs in parallel), TREE_BATCH_BYTES of plaintext at a time,
+   * and cached like readSegment's, with the pack's other tree segments read ahead (TREE_PREFETCH_BYTES
+   * at most). Each tree is authenticated and checked against its id as loadTree
+   * does; if any fails, the error of the first one in `ids` order is thrown.
+   */
+  async loadTrees(ids: Iterable<string>): Promise<Map<string, Tree>> {
+    const trees = new Map<string, Tree>();
+    const failed = new Map<string, unknown>();
+    const bySegment = new Map<string, { loc: BlobLocation; ids: string[] }>();
+    const order = [...new Set(ids)];
+    for (const id of order) {
+      let loc: BlobLocation;
+      try {
+        loc = this.index.get(id);
+      } catch (err) {
+        failed.set(id, err);
+        continue;
+      }
+      const key = `${loc.pack}:${loc.segment.off}`;
+      const group = bySegment.get(key) ?? { loc, ids: [] };
+      group.ids.push(id);
+      bySegment.set(key, group);
+    }
+    const parse = (key: string, plain: Buffer | CairnError) => {
+      for (const id of bySegment.get(key)!.ids) {
+        try {
+          if (!Buffer.isBuffer(plain)) throw plain;
+          trees.set(id, parseTree(this.blobFromSegment(id, this.index.get(id), plain), id));
+        } catch (err) {
+          failed.set(id, err);
+        }
+      }
+    };
+    const toRead: Array<{ pack: string; segment: SegmentRecord }> = [];
+    for (const [key, { loc }] of bySegment) {
+      const cached = this.segmentCache.get(key);
+      if (cached) parse(key, cached);
+      else toRead.push(loc);
+    }
+    // A snapshot's trees are written together, after its data: the other tree segments of a pack
+    // being read are mostly the next levels of this walk. Reading them now, in the same ranged
+    // reads, saves one request per level and pack; they wait in the cache (bounded, as a batch is).
+    let extra = 0;
+    for (const pack of new Set(toRead.map((l) => l.pack))) {
+      for (const segment of this.index.packs.get(pack)?.segments ?? []) {
+        const key = `${pack}:${segment.off}`;
+        if (segment.blobs[0]?.[1] !== 'tree' || bySegment.has(key) || this.segmentCache.has(key)) continue;
+        if (extra + segment.raw > TREE_PREFETCH_BYTES) break;
+        extra += segment.raw;
+        toRead.push({ pack, segment });
+      }
+    }
+    for (const batch of treeBatches(toRead)) {
+      await mapLimit([...batch], 4, async ([pack, segs]) => {
+        const got = await this.readSegments(pack, segs);
+        for (const [i, seg] of segs.entries()) {
+          const key = `${pack}:${seg.off}`;
+          const plain = got[i]!;
+          if (Buffer.isBuffer(plain)) this.cacheSegment(key, plain);
+          // A prefetched segment that failed is not this call's error: a later load reads it again.
+          if (bySegment.has(key)) parse(key, plain);
+        }
+      });
+    }
+    for (const id of order) if (failed.has(id)) throw failed.get(id);
+    return trees;
+  }
+
   // ---- snapshots and verifications ------------------------------------------------------------
 
   /** Stored under its retainUntil with `mode` (the tier's lock mode; governance when not given). */
@@ -351,6 +428,29 @@ export class Repository {
     await this.pool?.close();
     this.pool = undefined;
   }
+}
+
+/** Tree segments in pack order, cut into batches of at most TREE_BATCH_BYTES of plaintext, grouped by pack. */
+function treeBatches(
+  locs: ReadonlyArray<{ pack: string; segment: SegmentRecord }>,
+): Array<Map<string, SegmentRecord[]>> {
+  const sorted = [...locs].sort((a, b) => (a.pack < b.pack ? -1 : a.pack > b.pack ? 1 : a.segment.off - b.segment.off));
+  const batches: Array<Map<string, SegmentRecord[]>> = [];
+  let batch = new Map<string, SegmentRecord[]>();
+  let bytes = 0;
+  for (const { pack, segment } of sorted) {
+    if (batch.size > 0 && bytes + segment.raw > TREE_BATCH_BYTES) {
+      batches.push(batch);
+      batch = new Map();
+      bytes = 0;
+    }
+    const segs = batch.get(pack) ?? [];
+    segs.push(segment);
+    batch.set(pack, segs);
+    bytes += segment.raw;
+  }
+  if (batch.size > 0) batches.push(batch);
+  return batches;
 }
 
 /** Indexes of segs grouped into ranged reads: sorted by offset, split at a wide gap or at READ_MAX_BYTES. */
