@@ -235,6 +235,31 @@ describe('S3Storage on Ceph RGW', () => {
     await rejectsWithCode(s.put('packs/ef/cafe', Buffer.from('other')), 'CAIRN_E_EXISTS');
   });
 
+  it('extending a lock in a given mode is one request; what S3 refuses falls back to looking first, never lowering', async () => {
+    const s = open();
+    const soon = new Date(Date.now() + 86_400_000);
+    const next = new Date(Date.now() + 2 * 86_400_000);
+    await s.put('packs/ab/g', Buffer.from('g'), { retainUntil: soon, mode: 'governance' });
+    await s.put('packs/ab/c', Buffer.from('c'), { retainUntil: next, mode: 'compliance' });
+    const before = { ...s.requests };
+    await s.extendRetention('packs/ab/g', next, 'governance');
+    assert.equal(s.requests.HEAD, before.HEAD, 'no HEAD before a plain extension');
+    assert.equal(s.requests.other, before.other + 1, 'one PutObjectRetention');
+    const g = await s.stat('packs/ab/g');
+    assert.ok(Math.abs((g?.retainUntil?.getTime() ?? 0) - next.getTime()) < 1000, 'extended to the date asked');
+    assert.equal(g?.mode, 'governance');
+    // A governance request on a compliance lock: S3 refuses the optimistic call; the lock stays compliance.
+    await s.extendRetention('packs/ab/c', new Date(next.getTime() + 86_400_000), 'governance');
+    assert.equal((await s.stat('packs/ab/c'))?.mode, 'compliance');
+    // An earlier date is refused by the server and changes nothing.
+    await s.extendRetention('packs/ab/g', soon, 'governance');
+    const after = (await s.stat('packs/ab/g'))?.retainUntil?.getTime() ?? 0;
+    assert.ok(Math.abs(after - next.getTime()) < 1000, 'not shortened');
+    // Raising governance to compliance still works (through the look-first path with the bypass).
+    await s.extendRetention('packs/ab/g', next, 'compliance');
+    assert.equal((await s.stat('packs/ab/g'))?.mode, 'compliance');
+  });
+
   it('wrong credentials fail at once with their own message', async () => {
     const wrong: Record<string, string>[] = [{ AWS_SECRET_ACCESS_KEY: 'WRONG' }, { AWS_ACCESS_KEY_ID: 'NOBODY' }];
     for (const env of wrong) {
