@@ -1,7 +1,8 @@
 // A counting HTTP proxy for the S3 benchmark: forwards every request to the S3 server unchanged (the Host
 // header too, so SigV4 signatures stay valid) and appends one line per request to the log file:
-// "KIND<TAB>request bytes<TAB>response bytes<TAB>status", KIND being the HTTP method, or LIST for a GET
-// that lists a bucket (list-type, versions or uploads in the query). Both tools talk to it, so both are
+// "KIND<TAB>request bytes<TAB>response bytes<TAB>status", KIND being the HTTP method, LIST for a GET
+// that lists a bucket (list-type, versions or uploads in the query), or LOCK for a PUT that sets an
+// object's retention or legal hold (so PUT counts objects written). Both tools talk to it, so both are
 // counted the same way.
 // Usage: node bench/lib/count-proxy.mjs LISTEN_PORT TARGET_HOST:PORT LOG_FILE
 import { appendFileSync } from 'node:fs';
@@ -15,7 +16,11 @@ if (!listenPort || !target || !logFile) {
 const [targetHost, targetPort] = target.split(':');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 let lines = [];
-const kindOf = (req) => (req.method === 'GET' && /[?&](list-type|versions|uploads)(=|&|$)/.test(req.url) ? 'LIST' : req.method);
+const kindOf = (req) => {
+  if (req.method === 'GET' && /[?&](list-type|versions|uploads)(=|&|$)/.test(req.url)) return 'LIST';
+  if (req.method === 'PUT' && /[?&](retention|legal-hold)(=|&|$)/.test(req.url)) return 'LOCK';
+  return req.method;
+};
 const flush = () => {
   if (lines.length === 0) return;
   appendFileSync(logFile, lines.join(''));
