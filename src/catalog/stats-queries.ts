@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import { batches } from './batches.js';
 import type { CatalogDatabase } from './schema.js';
 
@@ -118,20 +118,7 @@ export class KyselyStatsQueries implements StatsQueries {
   #window(since: string, items: readonly string[] | undefined) {
     let query = this.#db
       .selectFrom('snapshots')
-      .select((eb) => [
-        'snapshots.item',
-        eb.fn.countAll<number | string>().as('snapshots'),
-        eb.fn
-          .sum<number | string | null>(
-            eb
-              .case()
-              .when('snapshots.parent', 'is not', null)
-              .then(eb.ref('snapshots.added_bytes'))
-              .else(eb.lit(0))
-              .end(),
-          )
-          .as('added_bytes'),
-      ])
+      .select((eb) => ['snapshots.item', eb.fn.countAll<number | string>().as('snapshots'), churnBytes(eb)])
       .where('snapshots.time', '>=', since)
       .groupBy('snapshots.item');
     if (items) query = query.where('snapshots.item', 'in', items);
@@ -148,16 +135,7 @@ export class KyselyStatsQueries implements StatsQueries {
           // Times are fixed-width ISO text (schema.ts): the first ten characters are the UTC day.
           eb.fn<string>('substr', ['snapshots.time', eb.lit(1), eb.lit(10)]).as('day'),
           eb.fn.countAll<number | string>().as('snapshots'),
-          eb.fn
-            .sum<number | string | null>(
-              eb
-                .case()
-                .when('snapshots.parent', 'is not', null)
-                .then(eb.ref('snapshots.added_bytes'))
-                .else(eb.lit(0))
-                .end(),
-            )
-            .as('added_bytes'),
+          churnBytes(eb),
         ])
         .where('snapshots.time', '>=', opts.since)
         .groupBy('day');
@@ -182,4 +160,13 @@ export class KyselyStatsQueries implements StatsQueries {
       .execute();
     return rows.map((r) => r.tree);
   }
+}
+
+/** Bytes added by snapshots that have a parent: an item's first snapshot stores its whole state, not churn. */
+function churnBytes(eb: ExpressionBuilder<CatalogDatabase, 'snapshots'>) {
+  return eb.fn
+    .sum<number | string | null>(
+      eb.case().when('snapshots.parent', 'is not', null).then(eb.ref('snapshots.added_bytes')).else(eb.lit(0)).end(),
+    )
+    .as('added_bytes');
 }
