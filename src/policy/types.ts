@@ -24,7 +24,7 @@ export interface Tier {
   readonly lock?: { readonly mode: LockMode; readonly forMs: number };
   readonly rpoMs?: number;
   readonly rtoMs?: number;
-  readonly schedule?: string;
+  readonly schedule?: Schedule;
   readonly keep: KeepRules;
   readonly replicate?: boolean;
   readonly deleteApprovals?: number;
@@ -37,13 +37,124 @@ export interface FilesSource {
   readonly exclude: readonly string[];
 }
 
-/** Sources whose adapters are built in later issues; parsed and validated, refused at snapshot time. */
+/** What a content source's bytes are: decides how drift compares them and how ignore rules apply. */
+export type ContentFormat = 'json' | 'yaml' | 'text';
+
+/** A git repository at a ref (IaC templates): the tree of that ref, read without a working copy. */
+export interface GitSource {
+  readonly kind: 'git';
+  /** A URL git can fetch (file://, https://, ssh://) or, with `path`, a local repository (absolute). */
+  readonly url?: string;
+  readonly path?: string;
+  readonly ref: string; // branch, tag or commit
+  /** Only this folder of the repository ('' = all), '/'-separated, no leading slash. */
+  readonly subdir: string;
+  readonly include: readonly string[]; // default ["**"]
+  readonly exclude: readonly string[];
+  readonly timeoutMs: number; // default 120 s
+}
+
+/** A .env file; secret-shaped values go through the item's `secrets` mode like any file. */
+export interface DotenvSource {
+  readonly kind: 'dotenv';
+  readonly path: string; // absolute
+}
+
+/** The standard output of a command run without a shell's help: `sh -c run` in `cwd`. */
+export interface CommandSource {
+  readonly kind: 'command';
+  readonly run: string;
+  readonly timeoutMs: number; // default 60 s
+  readonly cwd: string; // absolute; default the policy file's folder
+  /** Name of the file the output is stored as in the snapshot (default "output.yaml"/".json"/".txt" by format). */
+  readonly file: string;
+  readonly format: ContentFormat; // default: yaml
+  /** Environment variables passed through to the command (names); PATH and HOME always are. */
+  readonly env: readonly string[];
+}
+
+/** The body of an HTTP GET (a feature-flag service's export). */
+export interface HttpSource {
+  readonly kind: 'http';
+  readonly url: string;
+  /** Header name → environment variable holding its value (read at run time, never stored). */
+  readonly headersEnv: Readonly<Record<string, string>>;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeoutMs: number; // default 30 s
+  readonly file: string; // default "response.json" / ".yaml" by format
+  readonly format: 'json' | 'yaml'; // default json; the body must parse as it
+}
+
+export type PostgresPart = 'settings' | 'roles' | 'extensions';
+
+/** A PostgreSQL server's non-default settings, roles and grants, and extensions. */
+export interface PostgresSource {
+  readonly kind: 'postgres';
+  readonly url?: string;
+  readonly urlEnv?: string;
+  readonly include: readonly PostgresPart[]; // default all three
+  readonly timeoutMs: number; // default 30 s
+}
+
+/** Sources whose adapters are not built yet (ssh); parsed and validated, refused at snapshot time. */
 export interface OtherSource {
-  readonly kind: 'git' | 'dotenv' | 'command' | 'http' | 'postgres' | 'ssh';
+  readonly kind: 'ssh';
   readonly options: Readonly<Record<string, unknown>>;
 }
 
-export type Source = FilesSource | OtherSource;
+export type Source = FilesSource | GitSource | DotenvSource | CommandSource | HttpSource | PostgresSource | OtherSource;
+
+/** Where `rollback` (and `restore --to-target`) puts an item back. */
+export type RestoreTarget =
+  | { readonly kind: 'directory'; readonly path: string } // absolute
+  | { readonly kind: 'command'; readonly run: string; readonly timeoutMs: number; readonly cwd: string }
+  | {
+      readonly kind: 'http';
+      readonly method: 'PUT' | 'POST';
+      readonly url: string;
+      readonly headersEnv: Readonly<Record<string, string>>;
+      readonly timeoutMs: number;
+    };
+
+/** A cron schedule in a timezone; with `maintenanceWindowsOnly` a due run waits for the environment's window. */
+export interface Schedule {
+  readonly cron: string; // validated by cronProblem; 5 fields or 6 with seconds first
+  readonly timezone: string; // IANA; default UTC
+  readonly maintenanceWindowsOnly: boolean; // default false
+}
+
+/** "sun 02:00-04:00 Europe/London": days, minutes after local midnight [start, end), timezone. */
+export interface MaintenanceWindow {
+  readonly text: string; // as written, for messages
+  readonly days: readonly number[]; // 0 = Sunday … 6 = Saturday
+  readonly startMinute: number;
+  readonly endMinute: number; // may be <= startMinute: the window crosses midnight
+  readonly timezone: string;
+}
+
+/** Where an item's version comes from, for `requires` rules (C4.5). */
+export interface ItemVersion {
+  /** A file whose trimmed first line is the version (absolute). */
+  readonly file: string;
+  /** The same file's path inside the item's snapshots, when it lies under one of its files sources. */
+  readonly snapshotPath?: string;
+}
+
+/** "payments-api-config 2.x needs payments-db-settings >=14": checked on a deployment's bundle. */
+export interface Requirement {
+  readonly item: string;
+  /** A semver range the other item's version must satisfy (">=14", "2.x", "^1.4"). */
+  readonly version?: string;
+  /** Only when this item's own version satisfies this range. */
+  readonly when?: string;
+}
+
+export interface DriftRules {
+  /** Structured keys to ignore in JSON/YAML content: dotted paths, `*` for one level ("metadata.resourceVersion", "items.*.status"). */
+  readonly ignore: readonly string[];
+  /** Regular expressions: lines matching any are ignored in text comparison. */
+  readonly ignoreLines: readonly string[];
+}
 
 export interface Item {
   readonly name: string;
@@ -58,7 +169,15 @@ export interface Item {
   readonly exclude: readonly string[];
   /** Where in the policy file the item is declared, for messages. */
   readonly at: { readonly line: number; readonly column: number };
-  /** Later issues' item keys (version, requires, bundleWith, restore, drift), kept as parsed. */
+  readonly version?: ItemVersion;
+  readonly requires: readonly Requirement[];
+  /** Items restored together with this one in a rollback (C7.5), e.g. feature flags with their configuration. */
+  readonly bundleWith: readonly string[];
+  readonly restore?: RestoreTarget;
+  /** Overrides the tier's schedule for this item. */
+  readonly schedule?: Schedule;
+  readonly drift: DriftRules;
+  /** Item keys of later issues, kept as parsed (none today). */
   readonly extra: Readonly<Record<string, unknown>>;
 }
 
@@ -78,8 +197,64 @@ export interface PolicyException {
 
 export interface Environment {
   readonly name: string;
-  readonly maintenanceWindows: readonly string[];
+  readonly maintenanceWindows: readonly MaintenanceWindow[];
+  /** Roll the deployment's pre-deploy bundle back when it fails (C7.4). */
   readonly autoRollback: boolean;
+  /** `cairn serve` runs `drift` for this environment on this schedule and alerts on divergence. */
+  readonly driftSchedule?: Schedule;
+}
+
+/** A change-ticket system (C3.3): ServiceNow-shaped Table API over HTTP, or a local JSON/YAML file. */
+export type TicketProvider =
+  | {
+      readonly kind: 'http';
+      /** The table URL, e.g. https://acme.service-now.com/api/now/table/change_request; queried with sysparm_query=<fields.number>=<id>. */
+      readonly url: string;
+      readonly tokenEnv?: string; // bearer token
+      readonly userEnv?: string; // basic auth user / password (with passwordEnv)
+      readonly passwordEnv?: string;
+      readonly timeoutMs: number; // default 15 s
+      /** Response field names (defaults: number, state, approval, start_date, end_date). */
+      readonly fields: {
+        readonly number: string;
+        readonly state: string;
+        readonly approval: string;
+        readonly start: string;
+        readonly end: string;
+      };
+      /** Values of `approval` (default ["approved"]) and `state` (default ["scheduled", "implement"]) that count as approved. */
+      readonly approvedValues: readonly string[];
+      readonly approvedStates: readonly string[];
+    }
+  | { readonly kind: 'file'; readonly path: string }; // absolute; { tickets: [{ id, state, approval, start, end }] }
+
+export type TicketAction = 'snapshot' | 'deploy' | 'rollback';
+
+export interface ChangeTicketPolicy {
+  readonly provider: TicketProvider;
+  /** An approved ticket whose window covers now is required for these actions on these tiers / environments (either matches). */
+  readonly requireFor: {
+    readonly tiers: readonly string[];
+    readonly environments: readonly string[];
+    readonly actions: readonly TicketAction[];
+  };
+}
+
+/** Inbound webhooks (C3.1): each provider's secret is read from the environment variable named. */
+export interface WebhookSettings {
+  readonly github?: { readonly secretEnv: string };
+  readonly gitlab?: { readonly tokenEnv: string };
+  /** HMAC-SHA256 over "<timestamp>.<body>"; deliveries older than the replay window are refused. */
+  readonly generic?: { readonly secretEnv: string; readonly replayWindowMs: number }; // default 5 m
+  /** Provider environment name → Cairn environment (default: the same name). */
+  readonly environmentMap: Readonly<Record<string, string>>;
+}
+
+/** Alerting thresholds (C8.1, C8.5); the sinks are Policy.alertSinks. */
+export interface AlertThresholds {
+  readonly consecutiveFailures: number; // default 2
+  readonly lateAfterMs: number; // default 15 m
+  readonly escalateAfterMs: number; // default 30 m after the late alert
 }
 
 /** The roles of the access model (C6.1); auth/ holds what each may do. */
@@ -163,7 +338,10 @@ export interface Policy {
   readonly exceptions: readonly PolicyException[];
   /** The second repository replicate copies to (a local path made absolute, or s3://…). */
   readonly replication?: { readonly to: string };
-  /** Later issues' sections (governance.audit, changeTickets, drills, access, alerts), kept as parsed. */
+  readonly changeTickets?: ChangeTicketPolicy;
+  readonly webhooks: WebhookSettings;
+  readonly alerts: AlertThresholds;
+  /** Later issues' sections (drills), kept as parsed. */
   readonly extra: Readonly<Record<string, unknown>>;
 }
 
