@@ -7,6 +7,7 @@
 #   BENCH_CATALOG 1 ends with the catalog search and the HTTP search under load at BENCH_ROWS snapshot rows
 #                 (bench/catalog-search.ts, bench/http-search.ts); 0 skips
 #   BENCH_ROWS    1000000 × BENCH_SCALE            BENCH_DIALECTS  "sqlite postgres" (PostgreSQL: BENCH_PG_URL)
+#   BENCH_RELEASE 1 runs bench/release.sh: a pipeline round (deploy start + gate + deploy finish) and drift; 0 skips
 #   BENCH_S3      1 ends with bench/s3.sh: Cairn and restic on a local Ceph RGW (starts its own); 0 skips
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -176,6 +177,12 @@ if [[ $CATALOG == 1 ]]; then
   BENCH_ROWS=$CATALOG_ROWS BENCH_BUILD=0 node --import tsx bench/http-search.ts
   say "replication status against a replica lacking the last 7 days, at $CATALOG_ROWS snapshot rows"
   BENCH_SIZES=$CATALOG_ROWS node --import tsx bench/replication-status.ts
+fi
+
+# --- release pipeline (BENCHMARKS.md, "Release pipeline") --------------------------------------------------
+if [[ ${BENCH_RELEASE:-1} == 1 ]]; then
+  say "release pipeline: pre-deploy + gate + post-deploy of 20 items; drift against the metadata walk (BENCH_RELEASE=0 skips)"
+  bash bench/release.sh
 fi
 
 # --- on S3 (BENCHMARKS.md, "On S3: Ceph RGW") --------------------------------------------------------------
