@@ -141,6 +141,9 @@ describe('--json', () => {
       'key remove': ['key', 'remove', 'ffffffffffff'], // no such key: an error document
       snapshots: ['snapshots'],
       stats: ['stats'],
+      schedules: ['schedules'],
+      rollback: ['rollback', '--deployment', 'D-none'], // no such deployment: an error document
+      runbook: ['runbook', '--env', 'prod', '--out', join(f.dir, 'runbooks')],
       show: ['show', id],
       ls: ['ls', id],
       diff: ['diff', id, id],

@@ -19,6 +19,8 @@ describe('permissions', () => {
       'snapshots.read',
       'stats.read',
       'replication.read',
+      'gate.read',
+      'drift.read',
       'access.request',
       'mfa.enroll',
     ]);
@@ -32,6 +34,7 @@ describe('permissions', () => {
       permissionsOf([role]).filter((permission) => !can(['viewer'], permission));
     assert.deepEqual(extra('operator'), [
       'snapshots.create',
+      'drift.run',
       'check.run',
       'forget.request',
       'prune.run',

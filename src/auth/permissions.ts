@@ -25,8 +25,28 @@ export const PERMISSIONS = Object.freeze({
   'snapshots.read': { description: 'Search, show, list and diff snapshots', roles: everyone },
   'stats.read': { description: 'Sizing: stored size, churn and projection per item and tier', roles: everyone },
   'replication.read': { description: "Replication lag per item (the replica's status)", roles: everyone },
+  'schedules.read': { description: 'List schedules, their next and last runs, late flags', roles: everyone },
+  'deployments.read': {
+    description: 'List and show deployments, their bundles, tickets and requirements',
+    roles: everyone,
+  },
+  'gate.read': { description: 'Evaluate the release gate of an environment', roles: everyone },
+  'drift.read': { description: 'Read the latest drift checks of an environment', roles: everyone },
   'snapshots.create': { description: 'Take snapshots', roles: ['operator', 'admin'] },
+  'drift.run': {
+    description: "Compare items' live sources with their snapshots (drift check)",
+    roles: ['operator', 'admin'],
+  },
+  'deployments.write': {
+    description: 'Start, finish and fail deployments (a failure rolls back where the environment says so)',
+    roles: ['operator', 'admin'],
+  },
   'restore.run': { description: 'Restore a snapshot into a target', roles: ['restorer', 'admin'] },
+  'rollback.run': {
+    description: "Roll a deployment back into its items' restore targets (as restore.run: restorer, admin)",
+    roles: ['restorer', 'admin'],
+  },
+  'runbooks.read': { description: 'Render the runbooks of an environment', roles: everyone },
   'check.run': { description: 'Check the repository', roles: ['operator', 'admin'] },
   'forget.request': {
     description: 'Forget by policy; request forgetting or deleting snapshots outside it',

@@ -13,11 +13,32 @@
 
 export type * from './access-types.js';
 export type * from './audit-types.js';
+export type {
+  BundleEntry,
+  DeploymentFilter,
+  DeploymentRecord,
+  DeploymentSource,
+  DeploymentStatus,
+  Deployments,
+  RequirementResult,
+  TicketState,
+} from './deployments.js';
+export type { DriftChangeRecord, DriftCheckRecord, DriftChecks } from './drift-checks.js';
+export type { GateQueries, PreDeployCapture } from './gate-queries.js';
 export type { ObjectLocks, ObservedLock, RecordedLock, RecordedLockMode } from './object-locks.js';
 export type { CatalogOptions } from './open-catalog.js';
 export { openCatalog } from './open-catalog.js';
 export { redactUrl } from './redact-url.js';
 export type { ItemReplication, ReplicationQueries } from './replication-queries.js';
+export type {
+  RollbackItemRecord,
+  RollbackItemState,
+  RollbackRecord,
+  RollbackRun,
+  RollbackStatus,
+  Rollbacks,
+} from './rollbacks.js';
+export type { ScheduleRunRecord, ScheduleRunStatus, ScheduleRuns } from './schedule-runs.js';
 export type { DayFigures, ItemFigures, StatsQueries } from './stats-queries.js';
 export type {
   Catalog,
@@ -30,3 +51,4 @@ export type {
   Trigger,
   VerificationRecord,
 } from './types.js';
+export type { WebhookDeliveries, WebhookDelivery, WebhookOutcome, WebhookResult } from './webhook-deliveries.js';

@@ -4,15 +4,21 @@ import { KyselyAccessStore } from './access-store.js';
 import { KyselyAuditStore } from './audit-store.js';
 import { batches } from './batches.js';
 import { snapshotCounts } from './count-queries.js';
+import { KyselyDeployments } from './deployments.js';
+import { KyselyDriftChecks } from './drift-checks.js';
+import { KyselyGateQueries } from './gate-queries.js';
 import { runMigrations } from './migrate.js';
 import type { CatalogDialect } from './migrations/index.js';
 import { KyselyObjectLocks } from './object-locks.js';
 import { KyselyReplicationQueries } from './replication-queries.js';
+import { KyselyRollbacks } from './rollbacks.js';
+import { KyselyScheduleRuns } from './schedule-runs.js';
 import { itemFromRow, itemToRow, snapshotToRow, verificationToRow } from './rows.js';
 import type { CatalogDatabase } from './schema.js';
 import * as snapshots from './snapshot-queries.js';
 import { KyselyStatsQueries } from './stats-queries.js';
 import type { Catalog, ItemRecord, SnapshotFilter, SnapshotHit, SnapshotRecord, VerificationRecord } from './types.js';
+import { KyselyWebhookDeliveries } from './webhook-deliveries.js';
 
 /** The Catalog over a Kysely instance; every query here runs unchanged on SQLite and PostgreSQL. */
 export class KyselyCatalog implements Catalog {
@@ -25,6 +31,12 @@ export class KyselyCatalog implements Catalog {
   readonly stats: KyselyStatsQueries;
   readonly replication: KyselyReplicationQueries;
   readonly locks: KyselyObjectLocks;
+  readonly schedules: KyselyScheduleRuns;
+  readonly drift: KyselyDriftChecks;
+  readonly gate: KyselyGateQueries;
+  readonly rollbacks: KyselyRollbacks;
+  readonly deployments: KyselyDeployments;
+  readonly webhooks: KyselyWebhookDeliveries;
 
   constructor(db: Kysely<CatalogDatabase>, dialect: CatalogDialect, schema: string | undefined) {
     this.#db = db;
@@ -35,6 +47,12 @@ export class KyselyCatalog implements Catalog {
     this.stats = new KyselyStatsQueries(db);
     this.replication = new KyselyReplicationQueries(db, dialect);
     this.locks = new KyselyObjectLocks(db);
+    this.schedules = new KyselyScheduleRuns(db);
+    this.drift = new KyselyDriftChecks(db);
+    this.gate = new KyselyGateQueries(db);
+    this.rollbacks = new KyselyRollbacks(db);
+    this.deployments = new KyselyDeployments(db);
+    this.webhooks = new KyselyWebhookDeliveries(db);
   }
 
   migrate(): Promise<void> {

@@ -1,8 +1,14 @@
 import type { AccessStore } from './access-types.js';
 import type { AuditStore } from './audit-types.js';
+import type { Deployments } from './deployments.js';
+import type { DriftChecks } from './drift-checks.js';
+import type { GateQueries } from './gate-queries.js';
 import type { ObjectLocks } from './object-locks.js';
 import type { ReplicationQueries } from './replication-queries.js';
+import type { Rollbacks } from './rollbacks.js';
+import type { ScheduleRuns } from './schedule-runs.js';
 import type { StatsQueries } from './stats-queries.js';
+import type { WebhookDeliveries } from './webhook-deliveries.js';
 /**
  * What the catalog stores. It is an index over the repository: every row here can be recreated
  * from repository objects alone (`cairn catalog rebuild`).
@@ -98,6 +104,18 @@ export interface Catalog {
   readonly replication: ReplicationQueries;
   /** A lower bound of the locks on repository objects: what Cairn set, extended or saw (an index, not a record). */
   readonly locks: ObjectLocks;
+  /** The runs of `cairn serve`'s schedules: one row per (schedule key, slot), claimed by one replica. */
+  readonly schedules: ScheduleRuns;
+  /** `cairn drift` checks: what differed per item and when (the drift layer's record, not an index). */
+  readonly drift: DriftChecks;
+  /** Many-item lookups for the release gate and drift: pre-deploy captures of a release, latest complete snapshots. */
+  readonly gate: GateQueries;
+  /** Rollbacks of deployments and each item's state in them, so an interrupted one resumes (the release layer's record). */
+  readonly rollbacks: Rollbacks;
+  /** Deployments and their pre/post-deploy bundles (the release layer's record, not an index). */
+  readonly deployments: Deployments;
+  /** Inbound webhook deliveries by (provider, delivery id): the claim that makes them idempotent. */
+  readonly webhooks: WebhookDeliveries;
   /** Runs pending migrations; called by openCatalog. */
   migrate(): Promise<void>;
   putSnapshot(record: SnapshotRecord): Promise<void>; // idempotent on id

@@ -33,6 +33,7 @@ const ACTIONS: Readonly<Record<string, string>> = {
   'hold remove': 'holds.remove',
   'hold list': 'holds.list',
   stats: 'stats.show',
+  schedules: 'schedules.list',
   'catalog rebuild': 'catalog.rebuild',
   'policy check': 'policy.check',
   'token create': 'tokens.create',
@@ -55,6 +56,15 @@ const ACTIONS: Readonly<Record<string, string>> = {
   'audit log': 'audit.log',
   'audit verify': 'audit.verify',
   'audit export': 'audit.export',
+  drift: 'drift.run',
+  gate: 'gate.evaluate',
+  'deploy start': 'deployments.start',
+  'deploy finish': 'deployments.finish',
+  'deploy fail': 'deployments.fail',
+  'deploy list': 'deployments.list',
+  'deploy show': 'deployments.show',
+  rollback: 'rollback.run',
+  runbook: 'runbooks.read',
 };
 
 /**

@@ -1,26 +1,27 @@
 /**
  * Turns a validated document (schema-zod.ts output) into the Policy model: durations in milliseconds,
  * paths absolute, defaults applied, later issues' sections set aside in `extra`. Runs only when
- * validation found no errors, so it may trust the shape.
+ * validation found no errors, so it may trust the shape. The release-pipeline keys are in build-release.ts.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { buildAccess, buildAlertSinks, buildAudit, buildBusinessHours } from './build-governance.js';
-import { parseDuration } from './durations.js';
+import {
+  buildAlertThresholds,
+  buildChangeTickets,
+  buildDrift,
+  buildEnvironment,
+  buildItemVersion,
+  buildReleaseSource,
+  buildRestoreTarget,
+  buildSchedule,
+  buildWebhooks,
+  defined,
+  ms,
+} from './build-release.js';
 import { BUILTIN_EXCLUDES } from './exclusions.js';
 import type { PositionIndex } from './positions.js';
 import type { RawItem, RawPolicy, RawSource, RawTier } from './schema-zod.js';
-import { SOURCE_KINDS } from './schema-zod.js';
-import type {
-  Environment,
-  Item,
-  KeepRules,
-  OtherSource,
-  Policy,
-  PolicyException,
-  RetentionClass,
-  Source,
-  Tier,
-} from './types.js';
+import type { Environment, Item, KeepRules, Policy, PolicyException, RetentionClass, Source, Tier } from './types.js';
 
 export interface BuildContext {
   readonly file: string; // absolute
@@ -29,9 +30,7 @@ export interface BuildContext {
   readonly now: Date;
 }
 
-/** Item keys owned by later issues, kept in Item.extra. */
-const ITEM_EXTRA_KEYS = ['version', 'requires', 'bundleWith', 'restore', 'drift'] as const;
-const ENVIRONMENT_KEYS = new Set(['maintenanceWindows', 'autoRollback']);
+const ENVIRONMENT_KEYS = new Set(['maintenanceWindows', 'autoRollback', 'driftSchedule']);
 
 export function buildPolicy(raw: RawPolicy, ctx: BuildContext): Policy {
   const retentionClasses: Record<string, RetentionClass> = {};
@@ -44,11 +43,7 @@ export function buildPolicy(raw: RawPolicy, ctx: BuildContext): Policy {
   const environments: Record<string, Environment> = {};
   const environmentExtras: Record<string, Record<string, unknown>> = {};
   for (const [name, env] of Object.entries(raw.environments ?? {})) {
-    environments[name] = {
-      name,
-      maintenanceWindows: env?.maintenanceWindows ?? [],
-      autoRollback: env?.autoRollback ?? false,
-    };
+    environments[name] = buildEnvironment(name, env);
     const extras = Object.fromEntries(Object.entries(env ?? {}).filter(([k]) => !ENVIRONMENT_KEYS.has(k)));
     if (Object.keys(extras).length > 0) environmentExtras[name] = extras;
   }
@@ -73,9 +68,7 @@ export function buildPolicy(raw: RawPolicy, ctx: BuildContext): Policy {
   const extra = defined({
     governance: Object.keys(governanceExtra).length > 0 ? governanceExtra : undefined,
     environments: Object.keys(environmentExtras).length > 0 ? environmentExtras : undefined,
-    changeTickets: raw.changeTickets,
     drills: raw.drills,
-    alerts: raw.alerts,
   });
 
   const auditRetention = raw.governance?.audit?.retention;
@@ -96,6 +89,9 @@ export function buildPolicy(raw: RawPolicy, ctx: BuildContext): Policy {
     items,
     exceptions,
     replication: raw.replication ? { to: location(raw.replication.to, ctx.dir) } : undefined,
+    changeTickets: buildChangeTickets(raw.changeTickets, ctx.dir),
+    webhooks: buildWebhooks(raw.webhooks),
+    alerts: buildAlertThresholds(raw.alerts),
     extra,
   });
 }
@@ -123,7 +119,7 @@ function buildTier(name: string, tier: RawTier): Tier {
     lock: tier.lock ? { mode: tier.lock.mode, forMs: ms(tier.lock.for) } : undefined,
     rpoMs: tier.rpo === undefined ? undefined : ms(tier.rpo),
     rtoMs: tier.rto === undefined ? undefined : ms(tier.rto),
-    schedule: tier.schedule,
+    schedule: tier.schedule === undefined ? undefined : buildSchedule(tier.schedule),
     keep,
     replicate: tier.replicate,
     deleteApprovals: tier.deleteApprovals,
@@ -131,8 +127,7 @@ function buildTier(name: string, tier: RawTier): Tier {
 }
 
 function buildItem(item: RawItem, index: number, exclude: readonly string[], ctx: BuildContext): Item {
-  const extra: Record<string, unknown> = {};
-  for (const key of ITEM_EXTRA_KEYS) if (item[key] !== undefined) extra[key] = item[key];
+  const sources = item.sources.map((s) => buildSource(s, ctx.dir));
   return defined({
     name: item.name,
     owner: item.owner,
@@ -140,11 +135,17 @@ function buildItem(item: RawItem, index: number, exclude: readonly string[], ctx
     environment: item.environment,
     component: item.component,
     description: item.description,
-    sources: item.sources.map((s) => buildSource(s, ctx.dir)),
+    sources,
     secrets: item.secrets,
     exclude,
     at: ctx.positions.locate(['items', index]),
-    extra,
+    version: item.version ? buildItemVersion(item.version.file, sources, ctx.dir) : undefined,
+    requires: (item.requires ?? []).map((r) => defined({ item: r.item, version: r.version, when: r.when })),
+    bundleWith: item.bundleWith ?? [],
+    restore: item.restore ? buildRestoreTarget(item.restore, ctx.dir) : undefined,
+    schedule: item.schedule === undefined ? undefined : buildSchedule(item.schedule),
+    drift: buildDrift(item.drift),
+    extra: {},
   });
 }
 
@@ -157,25 +158,7 @@ function buildSource(source: RawSource, dir: string): Source {
       exclude: source.files.exclude ?? [],
     };
   }
-  const kind = SOURCE_KINDS.find((k) => k !== 'files' && source[k] !== undefined) as OtherSource['kind'];
-  const options: Record<string, unknown> = { ...(source[kind] as Record<string, unknown>) };
-  // Local paths follow the same rule as files.root: relative to the policy file's folder.
-  for (const key of ['path', 'keyFile']) {
-    const value = options[key];
-    if (typeof value === 'string' && !isAbsolute(value)) options[key] = resolve(dir, value);
-  }
-  if (typeof options.timeout === 'string') options.timeoutMs = ms(options.timeout);
-  return { kind, options };
-}
-
-function ms(text: string): number {
-  const value = parseDuration(text);
-  if (value === undefined) throw new Error(`internal: unvalidated duration ${text}`);
-  return value;
-}
-
-/** Drops undefined properties, so the model has no `key: undefined` noise (and deepEqual is exact). */
-function defined<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
-  return value;
+  const built = buildReleaseSource(source, dir);
+  if (!built) throw new Error('internal: a validated source has no kind');
+  return built;
 }

@@ -3,6 +3,7 @@
  * audit retention against backup retention. They read the raw parsed YAML defensively (any part may be
  * malformed; zod reports that separately), so one `policy check` run reports every problem at once.
  */
+import { checkReleaseReferences } from './check-release.js';
 import { formatDuration, parseDuration } from './durations.js';
 import type { PositionIndex } from './positions.js';
 import { formatPath } from './positions.js';
@@ -12,7 +13,7 @@ import type { PolicyIssue } from './types.js';
 const DAY_MS = 86_400_000;
 /** Exceptions expiring within this many days are reported as warnings, so renewals are not a surprise. */
 export const EXPIRY_WARNING_DAYS = 30;
-const ENVIRONMENT_KEYS = ['maintenanceWindows', 'autoRollback'];
+const ENVIRONMENT_KEYS = ['maintenanceWindows', 'autoRollback', 'driftSchedule'];
 
 type Raw = Record<string, unknown>;
 
@@ -99,6 +100,8 @@ export function checkReferences(data: unknown, ctx: CheckContext): PolicyIssue[]
       );
     }
   });
+
+  checkReleaseReferences(root, report, (path) => ctx.positions.locate(path).line);
 
   const today = utcDay(ctx.now);
   const exceptions = Array.isArray(root.exceptions) ? root.exceptions : [];

@@ -6,12 +6,15 @@ export { DEFAULT_ACCESS_POLICY, DEFAULT_AUDIT_SETTINGS } from './build-governanc
 export { cronProblem } from './cron.js';
 export { DURATION_PATTERN, formatDuration, parseDuration } from './durations.js';
 export { BUILTIN_EXCLUDES, makePathFilter } from './exclusions.js';
+export { nextWindowStart, parseMaintenanceWindow, windowContains } from './maintenance-windows.js';
 export type { LoadedPolicy, PolicyOptions } from './parse.js';
 export { formatIssue, loadPolicy, parsePolicy } from './parse.js';
 export type { KeepDecision, SnapshotRef } from './retention.js';
 export { applyKeepRules, isoWeek, retainUntil } from './retention.js';
+export { effectiveSchedule } from './schedules.js';
 export { POLICY_SCHEMA_ID, policyJsonSchema } from './schema.js';
 export type { SecretFinding, SecretKind } from './secrets.js';
 export { findSecrets, isPlaceholder, redactSecrets } from './secrets.js';
+export { parseVersion, rangeProblem, satisfies } from './semver.js';
 export type * from './types.js';
 export { ROLES } from './types.js';

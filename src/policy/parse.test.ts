@@ -72,9 +72,14 @@ describe('parsePolicy: valid policies', () => {
     assert.deepEqual(policy.exclude, BUILTIN_EXCLUDES);
   });
 
-  test('loads the example policy (cairn.example.yaml) with no issues', async () => {
+  test('loads the example policy (cairn.example.yaml) with no errors', async () => {
     const { policy, issues } = await loadPolicy(EXAMPLE, { now: NOW });
-    assert.deepEqual(issues, []);
+    // prod rolls back automatically; two of its items have nowhere to restore to.
+    assert.deepEqual(
+      issues.map((i) => `${i.severity} ${i.line} ${i.field}`),
+      ['warning 70 items[1]', 'warning 96 items[4]'],
+    );
+    assert.match(issues[0]!.message, /"payments-db-settings" has no restore target.*autoRollback|rolls back/);
     assert.equal(policy.organisation, 'acme-payments');
     assert.deepEqual(Object.keys(policy.tiers), ['0', '1', '2']);
     assert.deepEqual(policy.tiers['0']!.lock, { mode: 'compliance', forMs: 6 * 365 * 86_400_000 });
@@ -82,8 +87,21 @@ describe('parsePolicy: valid policies', () => {
     assert.equal(policy.auditRetentionMs, 10 * 365 * 86_400_000);
     assert.deepEqual(policy.environments.prod, {
       name: 'prod',
-      maintenanceWindows: ['sun 02:00-04:00 Europe/London'],
+      maintenanceWindows: [
+        {
+          text: 'sun 02:00-04:00 Europe/London',
+          days: [0],
+          startMinute: 120,
+          endMinute: 240,
+          timezone: 'Europe/London',
+        },
+      ],
       autoRollback: true,
+    });
+    assert.deepEqual(policy.tiers['0']!.schedule, {
+      cron: '*/15 * * * *',
+      timezone: 'UTC',
+      maintenanceWindowsOnly: false,
     });
     assert.deepEqual(
       policy.items.map((i) => i.name),
@@ -101,10 +119,56 @@ describe('parsePolicy: valid policies', () => {
       ['files', 'postgres', 'http', 'command', 'ssh'],
     );
     const command = policy.items[3]!.sources[0]!;
-    assert.equal(command.kind === 'command' && command.options.timeoutMs, 30_000);
+    assert.deepEqual(command, {
+      kind: 'command',
+      run: 'kubectl get networkpolicy -A -o yaml',
+      timeoutMs: 30_000,
+      cwd: join(HERE, 'testdata'),
+      file: 'output.yaml',
+      format: 'yaml',
+      env: [],
+    });
+    assert.deepEqual(policy.items[1]!.sources[0], {
+      kind: 'postgres',
+      urlEnv: 'PAYMENTS_DB_URL',
+      include: ['settings', 'roles', 'extensions'],
+      timeoutMs: 30_000,
+    });
+    assert.deepEqual(policy.items[2]!.sources[0], {
+      kind: 'http',
+      url: 'https://flags.internal/api/export',
+      headersEnv: { Authorization: 'FLAGS_TOKEN' },
+      headers: {},
+      timeoutMs: 30_000,
+      file: 'response.json',
+      format: 'json',
+    });
     const ssh = policy.items[4]!.sources[0]!;
     assert.equal(ssh.kind === 'ssh' && ssh.options.keyFile, join(HERE, 'testdata', 'keys/router'));
-    assert.deepEqual(Object.keys(policy.items[0]!.extra), ['version', 'requires', 'restore']);
+    const app = policy.items[0]!;
+    assert.deepEqual(app.extra, {});
+    assert.deepEqual(app.version, {
+      file: join(HERE, 'testdata', 'deploy/prod/payments/VERSION'),
+      snapshotPath: 'VERSION',
+    });
+    assert.deepEqual(app.requires, [{ item: 'payments-db-settings', version: '>=14' }]);
+    assert.deepEqual(app.restore, { kind: 'directory', path: '/srv/payments/config' });
+    assert.deepEqual(app.drift, { ignore: [], ignoreLines: [] });
+    assert.deepEqual(policy.items[2]!.bundleWith, ['payments-api-config']);
+    assert.deepEqual(policy.items[2]!.restore, {
+      kind: 'http',
+      method: 'PUT',
+      url: 'https://flags.internal/api/import',
+      headersEnv: {},
+      timeoutMs: 30_000,
+    });
+    assert.deepEqual(policy.items[3]!.restore, {
+      kind: 'command',
+      run: 'kubectl apply -f -',
+      timeoutMs: 60_000,
+      cwd: join(HERE, 'testdata'),
+    });
+    assert.deepEqual(policy.items[4]!.drift.ignoreLines, ['^! Last configuration change', '^ntp clock-period']);
     assert.deepEqual(policy.exclude.slice(-1), ['**/*.bak']);
     assert.deepEqual(policy.items[0]!.exclude, policy.exclude);
     assert.deepEqual(policy.exceptions, [
@@ -117,7 +181,21 @@ describe('parsePolicy: valid policies', () => {
         expired: false,
       },
     ]);
-    assert.deepEqual(Object.keys(policy.extra).sort(), ['alerts', 'changeTickets', 'drills']);
+    assert.deepEqual(Object.keys(policy.extra).sort(), ['drills']);
+    assert.deepEqual(policy.alerts, { consecutiveFailures: 2, lateAfterMs: 15 * 60_000, escalateAfterMs: 30 * 60_000 });
+    assert.deepEqual(policy.webhooks, { environmentMap: {} });
+    assert.deepEqual(policy.changeTickets, {
+      provider: {
+        kind: 'http',
+        url: 'https://acme.service-now.com/api/now/table/change_request',
+        tokenEnv: 'SNOW_TOKEN',
+        timeoutMs: 15_000,
+        fields: { number: 'number', state: 'state', approval: 'approval', start: 'start_date', end: 'end_date' },
+        approvedValues: ['approved'],
+        approvedStates: ['scheduled', 'implement'],
+      },
+      requireFor: { tiers: ['0'], environments: [], actions: ['snapshot', 'deploy', 'rollback'] },
+    });
     assert.deepEqual(policy.audit, {
       retentionMs: 10 * 365 * 86_400_000,
       checkpointEvery: { events: 1000, minutes: 60 },
@@ -171,7 +249,7 @@ items:
     );
     assert.deepEqual(policy.tiers.gold!.keep, { daily: 7, withinMs: 14 * 86_400_000 });
     assert.equal(policy.items[0]!.secrets, 'redact');
-    assert.deepEqual(policy.items[0]!.sources[1], { kind: 'dotenv', options: { path: '/r/app/.env' } });
+    assert.deepEqual(policy.items[0]!.sources[1], { kind: 'dotenv', path: '/r/app/.env' });
     assert.deepEqual(policy.extra.environments, { prod: { region: 'eu-west-1' } });
   });
 
@@ -339,7 +417,7 @@ describe('parsePolicy: every problem names file, line, column and field', () => 
     assert.match(
       errorAt(BASE.replace('files: { root: conf }', 'http: { url: "not a url" }'), 'items[0].sources[0].http.url')
         .message,
-      /valid URL/,
+      /is not an http\(s\) URL/,
     );
     assert.match(
       errorAt(BASE.replace('files: { root: conf }', 'gti: { ref: main }'), 'items[0].sources[0].gti').message,

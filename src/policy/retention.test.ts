@@ -146,6 +146,8 @@ describe('retainUntil', () => {
     items: [],
     exceptions: [],
     extra: {},
+    webhooks: { environmentMap: {} },
+    alerts: { consecutiveFailures: 2, lateAfterMs: 15 * 60_000, escalateAfterMs: 30 * 60_000 },
     audit: {
       checkpointEvery: { events: 1000, minutes: 60 },
       siem: [],

@@ -3,8 +3,9 @@
  * (`policy check`) and the source of the editor JSON Schema (schema.ts), so the two cannot disagree.
  * Sections built in this issue (C1) are strict: an unknown key is an error, because a typo such as
  * `onwer:` must not silently drop a rule; so are governance.audit, businessHours, access and alert sinks
- * (schema-governance.ts). Sections owned by later issues (changeTickets, drills, the rest of alerts,
- * environment extras, item restore/drift/...) are validated lightly and kept.
+ * (schema-governance.ts), and the release-pipeline keys (schema-release.ts: content sources, restore
+ * targets, schedules, windows, requires, drift, changeTickets, webhooks, alerts). Sections owned by later
+ * issues (drills, environment extras) are validated lightly and kept.
  * Cross-references (tier exists, owner of a duplicate name, expired exceptions) live in check.ts, which
  * needs the whole document.
  */
@@ -12,6 +13,8 @@ import { z } from 'zod';
 import { cronProblem } from './cron.js';
 import { DURATION_HINT, DURATION_PATTERN, parseDuration } from './durations.js';
 import { accessSchema, alertSinkSchema, auditSchema, businessHoursSchema } from './schema-governance.js';
+import { changeTicketsSchema, webhooksSchema } from './schema-integrations.js';
+import { environmentSchema, releaseItemKeys, releaseSources, scheduleSchema } from './schema-release.js';
 
 const ITEM_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -58,8 +61,6 @@ function cron(description: string) {
 const globs = (description: string) =>
   z.array(z.string().min(1, { error: 'a glob must not be empty' })).describe(description);
 const strings = () => z.array(z.string());
-/** Later issues' objects: any keys, but a mapping. */
-const section = () => z.looseObject({});
 
 export const keepSchema = z
   .strictObject({
@@ -87,7 +88,9 @@ export const tierSchema = z
       .optional(),
     rpo: duration('Recovery point objective: the oldest a tier backup may be (C8.2).').optional(),
     rto: duration('Recovery time objective measured in drills (C5.2).').optional(),
-    schedule: cron('Cron schedule: 5 fields, or 6 with seconds first (C3.2).').optional(),
+    schedule: scheduleSchema(
+      'Cron schedule (5 fields, or 6 with seconds first), or { cron, timezone, maintenanceWindowsOnly } (C3.2).',
+    ).optional(),
     keep: keepSchema.optional(),
     replicate: z.boolean().describe('Replicate to the second repository (C2.3).').optional(),
     deleteApprovals: count('Distinct approvers needed to delete a snapshot of this tier (C6.5).').optional(),
@@ -104,36 +107,10 @@ const filesSource = z
   })
   .describe('Files under a folder.');
 
-const gitSource = z
-  .looseObject({ url: z.string().min(1).optional(), path: z.string().min(1).optional(), ref: text('git.ref') })
-  .refine((v) => v.url !== undefined || v.path !== undefined, { error: 'a git source needs url or path' })
-  .describe('A git ref (branch, tag or commit) of a repository.');
-const dotenvSource = z.looseObject({ path: text('dotenv.path') }).describe('A .env file.');
-const commandSource = z
-  .looseObject({ run: text('command.run'), timeout: duration('Kill the command after this long.').optional() })
-  .describe('The standard output of a command.');
-const httpSource = z
-  .looseObject({
-    url: text('http.url').refine((v) => URL.canParse(v), { error: 'http.url is not a valid URL' }),
-  })
-  .describe('The body of an HTTP GET.');
-const postgresSource = z
-  .looseObject({ url: z.string().min(1).optional(), urlEnv: z.string().min(1).optional() })
-  .refine((v) => v.url !== undefined || v.urlEnv !== undefined, { error: 'a postgres source needs url or urlEnv' })
-  .describe('PostgreSQL settings, roles and extensions.');
-const sshSource = z
-  .looseObject({ host: text('ssh.host'), command: text('ssh.command') })
-  .describe('The output of a command on a device over SSH.');
-
 export const sourceSchema = z
   .strictObject({
     files: filesSource.optional(),
-    git: gitSource.optional(),
-    dotenv: dotenvSource.optional(),
-    command: commandSource.optional(),
-    http: httpSource.optional(),
-    postgres: postgresSource.optional(),
-    ssh: sshSource.optional(),
+    ...releaseSources,
   })
   .superRefine((source, ctx) => {
     const kinds = SOURCE_KINDS.filter((k) => source[k] !== undefined);
@@ -181,12 +158,7 @@ export const itemSchema = z
       .enum(SECRETS_MODES, { error: `secrets must be one of ${SECRETS_MODES.join(', ')}` })
       .default('refuse')
       .describe('What a snapshot does with secret-shaped values (C1.5); default refuse.'),
-    // Later issues (C4.5, C7.5, C8.4, restore targets): validated lightly, kept in Item.extra.
-    version: z.looseObject({ file: z.string().optional() }).optional(),
-    requires: z.array(z.looseObject({ item: text('requires.item') })).optional(),
-    bundleWith: strings().optional(),
-    restore: section().optional(),
-    drift: z.looseObject({ ignore: strings().optional(), ignoreLines: strings().optional() }).optional(),
+    ...releaseItemKeys,
   })
   .describe('A named configuration artifact and its sources (C1.1).');
 
@@ -205,13 +177,6 @@ export const exceptionSchema = z
       .describe('Last day the exception is valid (YYYY-MM-DD).'),
   })
   .describe('A documented gap in coverage with its risk acceptance (C1.6).');
-
-const environmentSchema = z
-  .looseObject({
-    maintenanceWindows: strings().describe('e.g. "sun 02:00-04:00 Europe/London".').optional(),
-    autoRollback: z.boolean().describe('Roll configuration back when a deployment fails (C7.4).').optional(),
-  })
-  .nullable();
 
 const governanceSchema = z.strictObject({
   retentionClasses: z
@@ -260,8 +225,9 @@ export const policySchema = z
       .array(exceptionSchema, { error: 'exceptions must be a list' })
       .describe('Documented gaps in coverage (C1.6); expired ones fail the check.')
       .optional(),
+    changeTickets: changeTicketsSchema.optional(),
+    webhooks: webhooksSchema.optional(),
     // Later issues: kept in Policy.extra.
-    changeTickets: section().optional(),
     drills: z
       .array(
         z.looseObject({
@@ -282,8 +248,10 @@ export const policySchema = z
       .describe('Replication to a second repository (C2.3); tiers with replicate: true copy after every snapshot.')
       .optional(),
     alerts: z
-      .looseObject({
-        consecutiveFailures: count('Alert after this many failures in a row.').optional(),
+      .strictObject({
+        consecutiveFailures: count('Alert after this many failures in a row.')
+          .min(1, { error: 'must be at least 1' })
+          .optional(),
         lateAfter: duration('A scheduled backup this late is an alert (C8.5).').optional(),
         escalateAfter: duration('Escalate to on-call after this long.').optional(),
         sinks: z.array(alertSinkSchema).optional(),
@@ -296,6 +264,8 @@ export type RawPolicy = z.output<typeof policySchema>;
 export type RawItem = z.output<typeof itemSchema>;
 export type RawSource = z.output<typeof sourceSchema>;
 export type RawTier = z.output<typeof tierSchema>;
+export type RawSchedule = NonNullable<RawTier['schedule']>;
+export type RawEnvironment = NonNullable<z.output<typeof environmentSchema>>;
 
 function isRealDate(value: string): boolean {
   const d = new Date(`${value}T00:00:00Z`);
@@ -307,16 +277,19 @@ function isRealDate(value: string): boolean {
  * definitions (`_zod.def`, the documented core API) so the list never drifts from the schema.
  */
 export function knownKeys(path: readonly PropertyKey[]): string[] {
-  let schema: unknown = policySchema;
-  for (const seg of [...path, undefined]) {
-    schema = unwrap(schema);
-    const def = defOf(schema);
-    if (seg === undefined) return def?.type === 'object' ? Object.keys(def.shape ?? {}) : [];
-    if (def?.type === 'object') schema = def.shape?.[String(seg)];
-    else if (def?.type === 'array') schema = def.element;
-    else if (def?.type === 'record') schema = def.valueType;
-    else return [];
-  }
+  return keysAt(policySchema, path);
+}
+
+function keysAt(start: unknown, path: readonly PropertyKey[]): string[] {
+  const schema = unwrap(start);
+  const def = defOf(schema);
+  // A union (schedule: "cron" | { cron, timezone }): the keys of its object forms.
+  if (def?.type === 'union') return [...new Set((def.options ?? []).flatMap((o) => keysAt(o, path)))];
+  const [seg, ...rest] = path;
+  if (seg === undefined) return def?.type === 'object' ? Object.keys(def.shape ?? {}) : [];
+  if (def?.type === 'object') return keysAt(def.shape?.[String(seg)], rest);
+  if (def?.type === 'array') return keysAt(def.element, rest);
+  if (def?.type === 'record') return keysAt(def.valueType, rest);
   return [];
 }
 
@@ -325,6 +298,7 @@ interface AnyDef {
   shape?: Record<string, unknown>;
   element?: unknown;
   valueType?: unknown;
+  options?: unknown[];
   innerType?: unknown;
   in?: unknown;
 }

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CairnError, isCairnError } from '../errors/index.js';
 import type { ServerContext } from './context.js';
 import type { Identity } from './deps.js';
-import { ANY_IDENTITY } from './permissions.js';
+import { ANY_IDENTITY, SIGNED_WEBHOOK } from './permissions.js';
 import { failureResult, recordEvent, userAgentOf } from './request-audit.js';
 
 /**
@@ -15,6 +15,7 @@ export function accessHook(ctx: ServerContext) {
   return async function checkAccess(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const { permission } = req.routeOptions.config;
     if (permission === undefined || permission === 'health.read') return; // unknown route, or a probe
+    if (permission === SIGNED_WEBHOOK) return; // the webhook route verifies the provider's signature
     const wait = ctx.failures.retryAfter(req.ip);
     if (wait > 0) {
       reply.header('retry-after', String(wait));

@@ -18,6 +18,11 @@ import type {
   SnapshotSelector,
 } from '../services/index.js';
 import type { AccessBackend, ApprovalRequestInput, ApprovalView } from './backend-access.js';
+import type { GateBackend } from './backend-gate.js';
+import type { HooksBackend } from './backend-hooks.js';
+import type { ReleaseBackend } from './backend-release.js';
+import type { RollbackBackend } from './backend-rollback.js';
+import type { ScheduleMetric, SchedulesBackend } from './backend-schedules.js';
 import type { SnapshotReplication, StorageBackend } from './backend-storage.js';
 import type { Identity } from './deps.js';
 
@@ -30,7 +35,12 @@ import type { Identity } from './deps.js';
 export interface Backend<I extends Identity = Identity>
   extends RepositoryBackend<I>,
     StorageBackend<I>,
-    AccessBackend<I> {}
+    AccessBackend<I>,
+    GateBackend<I>,
+    HooksBackend,
+    SchedulesBackend,
+    ReleaseBackend<I>,
+    RollbackBackend<I> {}
 
 /** Who asked, for the backend's own records (the actor of a snapshot, the requester of an approval). */
 export interface Caller<I extends Identity = Identity> {
@@ -63,6 +73,8 @@ export interface CatalogMetrics {
     /** ISO time of the item's newest snapshot or verification. */
     readonly lastSuccess: string | null;
   }>;
+  /** The schedules `cairn serve` runs (absent: no schedule gauges). */
+  readonly schedules?: readonly ScheduleMetric[];
 }
 
 /** `cairn policy check --json`. */

@@ -18,7 +18,9 @@ import { newAuditState } from './request-audit.js';
 import { registerAccessRoutes } from './routes/access.js';
 import { registerApprovalRoutes } from './routes/approvals.js';
 import { registerAuditRoutes } from './routes/audit.js';
+import { registerDeploymentRoutes } from './routes/deployments.js';
 import { registerDestructiveRoutes } from './routes/destructive.js';
+import { registerGateRoutes } from './routes/gate.js';
 import { registerHoldRoutes } from './routes/holds.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerMfaRoutes } from './routes/mfa.js';
@@ -26,9 +28,12 @@ import { registerOperateRoutes } from './routes/operate.js';
 import { registerOperationRoutes } from './routes/operations.js';
 import { registerPolicyRoutes } from './routes/policy.js';
 import { registerRetentionRoutes } from './routes/retention.js';
+import { registerRollbackRoutes } from './routes/rollbacks.js';
+import { registerScheduleRoutes } from './routes/schedules.js';
 import { registerSizingRoutes } from './routes/sizing.js';
 import { registerSnapshotReadRoutes } from './routes/snapshots.js';
 import { registerTokenRoutes } from './routes/tokens.js';
+import { registerHookRoutes } from './webhooks/routes.js';
 
 /**
  * The server, built but not listening (tests call `app.inject()`). Every route must declare
@@ -114,6 +119,10 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   registerRetentionRoutes(app, ctx);
   registerDestructiveRoutes(app, ctx);
   registerSizingRoutes(app, ctx);
+  registerGateRoutes(app, ctx);
+  registerDeploymentRoutes(app, ctx);
+  registerRollbackRoutes(app, ctx);
+  registerScheduleRoutes(app, ctx);
   registerHoldRoutes(app, ctx);
   registerKeyRoutes(app, ctx);
   registerTokenRoutes(app, ctx);
@@ -121,5 +130,6 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   registerMfaRoutes(app, ctx);
   registerApprovalRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  registerHookRoutes(app, ctx);
   return app;
 }

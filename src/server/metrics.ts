@@ -50,6 +50,7 @@ export class ServerMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    this.scheduleGauges();
     const holder = this;
     new Gauge({
       name: 'cairn_snapshots',
@@ -119,6 +120,34 @@ export class ServerMetrics {
         const r = holder.replication;
         const t = r ? Date.parse(r.computedAt) : Number.NaN;
         if (r && !Number.isNaN(t)) this.set({ replica: r.to }, t / 1000);
+      },
+    });
+  }
+
+  /** The schedule gauges, from CatalogMetrics.schedules (set by the server's backend on each scrape). */
+  private scheduleGauges(): void {
+    const holder = this;
+    new Gauge({
+      name: 'cairn_schedule_last_success_timestamp_seconds',
+      help: 'Unix time the latest successful run of each schedule finished (tier:, item:, drift: keys)',
+      labelNames: ['schedule'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const s of holder.catalog.schedules ?? []) {
+          const t = s.lastSuccess ? Date.parse(s.lastSuccess) : Number.NaN;
+          if (!Number.isNaN(t)) this.set({ schedule: s.schedule }, t / 1000);
+        }
+      },
+    });
+    new Gauge({
+      name: 'cairn_schedule_late',
+      help: "1 when the schedule's current slot has not finished by due + alerts.lateAfter, else 0",
+      labelNames: ['schedule'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const s of holder.catalog.schedules ?? []) this.set({ schedule: s.schedule }, s.late ? 1 : 0);
       },
     });
   }

@@ -11,8 +11,16 @@ export const PERMISSIONS = Object.freeze([
   'snapshots.read',
   'stats.read',
   'replication.read',
+  'schedules.read',
+  'deployments.read',
+  'gate.read',
+  'drift.read',
+  'runbooks.read',
   'snapshots.create',
+  'drift.run',
+  'deployments.write',
   'restore.run',
+  'rollback.run',
   'check.run',
   'forget.request',
   'prune.run',
@@ -39,8 +47,14 @@ export type Permission = (typeof PERMISSIONS)[number];
 /** Any authenticated identity, whatever its roles (the OpenAPI document). Not a matrix entry. */
 export const ANY_IDENTITY = 'authenticated';
 
-export type RoutePermission = Permission | typeof ANY_IDENTITY;
+/**
+ * Inbound webhooks: no bearer token, no role; the route checks the provider's signature over the raw
+ * body itself (src/server/webhooks/). Not a matrix entry.
+ */
+export const SIGNED_WEBHOOK = 'webhook.signed';
+
+export type RoutePermission = Permission | typeof ANY_IDENTITY | typeof SIGNED_WEBHOOK;
 
 export function isRoutePermission(value: unknown): value is RoutePermission {
-  return value === ANY_IDENTITY || (PERMISSIONS as readonly unknown[]).includes(value);
+  return value === ANY_IDENTITY || value === SIGNED_WEBHOOK || (PERMISSIONS as readonly unknown[]).includes(value);
 }

@@ -4,6 +4,11 @@ import type { Backend } from './backend.js';
 import type { AuditEventInput, AuditSink, Guard, Identity, ServerDeps } from './deps.js';
 import type { Permission } from './permissions.js';
 import * as f from './test-fixtures.js';
+import { fakeGate } from './test-fixtures-gate.js';
+import { fakeHooks } from './test-fixtures-hooks.js';
+import { fakeRelease } from './test-fixtures-release.js';
+import { fakeRollback } from './test-fixtures-rollback.js';
+import { fakeSchedules } from './test-fixtures-schedules.js';
 import * as fs from './test-fixtures-storage.js';
 
 /**
@@ -21,6 +26,11 @@ const everyone: Permission[] = [
   'snapshots.read',
   'stats.read',
   'replication.read',
+  'gate.read',
+  'drift.read',
+  'schedules.read',
+  'runbooks.read',
+  'deployments.read',
   'access.request',
   'mfa.enroll',
 ];
@@ -32,6 +42,8 @@ export const MATRIX: Readonly<Record<string, readonly Permission[]>> = {
   operator: [
     ...everyone,
     'snapshots.create',
+    'deployments.write',
+    'drift.run',
     'check.run',
     'forget.request',
     'prune.run',
@@ -39,13 +51,16 @@ export const MATRIX: Readonly<Record<string, readonly Permission[]>> = {
     'holds.read',
     'holds.manage',
   ],
-  restorer: [...everyone, 'restore.run'],
+  restorer: [...everyone, 'restore.run', 'rollback.run'],
   approver: [...everyone, 'holds.read', 'approvals.read', 'approvals.grant', 'access.approve', 'access.revoke'],
   auditor: [...everyone, 'holds.read', 'approvals.read', ...audit],
   admin: [
     ...everyone,
     'snapshots.create',
+    'deployments.write',
+    'drift.run',
     'restore.run',
+    'rollback.run',
     'check.run',
     'forget.request',
     'prune.run',
@@ -108,6 +123,11 @@ export function fakeBackend(): FakeBackend {
   return {
     calls,
     results,
+    ...fakeHooks(calls, results),
+    ...fakeSchedules(calls, results),
+    ...fakeGate(calls, results),
+    ...fakeRollback(calls, results),
+    ...fakeRelease(calls, results),
     ready: answer('ready', { catalog: { ok: true }, repository: { ok: true } }),
     metrics: answer('metrics', {
       snapshots: [{ item: 'payments-api-prod', status: 'complete', count: 3 }],

@@ -5,10 +5,34 @@
  */
 export { verifyAuditTrail } from './audit-verify.js';
 export { rebuildCatalog, syncCatalog } from './catalog-sync.js';
+export { checkChangeTicket, type TicketCheck, type TicketState, ticketRequired } from './change-tickets/index.js';
 export { type CheckReport, type CheckRequest, checkRepository } from './check.js';
 export { checkLocks, type LockFinding, type LockReport } from './check-locks.js';
+export {
+  type DeploymentFilterInput,
+  type DeploymentView,
+  environmentItems,
+  type FailedDeploymentView,
+  failAndRollBack,
+  failDeployment,
+  finishDeployment,
+  listDeployments,
+  type StartDeploymentInput,
+  showDeployment,
+  startDeployment,
+} from './deploy.js';
 export { type Change, type DiffResult, diffSnapshots } from './diff.js';
+export {
+  type CompareOptions,
+  compareLive,
+  type DriftChange,
+  type DriftReport,
+  driftCheck,
+  type ItemDrift,
+  latestDrift,
+} from './drift.js';
 export { type ForgetResult, forgetByPolicy, forgetSnapshots } from './forget.js';
+export { evaluateGate, type GateCheck, type GateItem, type GateReport } from './gate.js';
 export {
   type Governance,
   type GovernanceOptions,
@@ -39,9 +63,35 @@ export {
   removeRepositoryKey,
   rotateRepositoryKey,
 } from './repository-admin.js';
+export { evaluateRequirements, type RequirementResult, readItemVersion } from './requirements.js';
 export { resolveSnapshot, type SnapshotSelector } from './resolve.js';
 export { type RestoreRequest, type RestoreResult, restoreSnapshot } from './restore.js';
+export { restoreToTarget, type TargetRestoreResult } from './restore-target.js';
+export {
+  type RollbackEvent,
+  type RollbackInput,
+  type RollbackItem,
+  type RollbackResult,
+  rollbackDeployment,
+} from './rollback.js';
+export { type PlannedItem, planRollback } from './rollback-plan.js';
 export { type RunOptions, runMetadata } from './run-metadata.js';
+export { RUNBOOK_SNAPSHOTS, type RunbookFile, type Runbooks, renderRunbooks, writeRunbooks } from './runbook.js';
+export {
+  type DueRun,
+  dueAt,
+  dueRun,
+  hasSeconds,
+  type LastRun,
+  type Lateness,
+  lateness,
+  latestSlot,
+  nextSlot,
+  type PlannedSchedule,
+  planSchedules,
+  slotsBetween,
+} from './schedule-plan.js';
+export { type SchedulesReport, type ScheduleView, scheduleStatus } from './schedule-status.js';
 export { parseSearchTime, type SearchOptions, searchFilter, TRIGGERS } from './search.js';
 export { openCatalogOf, openRepository, openSession, type Session, type SessionOptions } from './session.js';
 export { type ItemResult, type SnapshotRequest, selectItems, takeSnapshots } from './snapshot.js';

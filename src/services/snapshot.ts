@@ -1,12 +1,14 @@
 import { basename } from 'node:path';
-import type { SnapshotRecord } from '../catalog/index.js';
+import type { SnapshotRecord, TicketState } from '../catalog/index.js';
 import { CairnError, isCairnError } from '../errors/index.js';
-import { type Item, type LockMode, makePathFilter, type Policy, retainUntil } from '../policy/index.js';
+import { type Item, type LockMode, type Policy, retainUntil } from '../policy/index.js';
 import type { Repository, SnapshotObject, TreeEntry } from '../repo/index.js';
-import { collectSource, type SourceEntry, type SourceResult, type Unreadable } from '../sources/index.js';
+import type { SourceEntry, Unreadable } from '../sources/index.js';
 import { snapshotRecord, verificationRecord } from './catalog-sync.js';
+import { checkChangeTicket } from './change-tickets/index.js';
 import type { HashJob } from './file-hashing.js';
 import { FilePipeline } from './file-pipeline.js';
+import { collectItemEntries } from './item-entries.js';
 import { noProgress, type ProgressSink } from './progress.js';
 import { protectPacks } from './protect-packs.js';
 import { type RunOptions, runMetadata } from './run-metadata.js';
@@ -42,6 +44,8 @@ export interface ItemResult {
   readonly retainUntil: string | null;
   readonly durationMs: number;
   readonly error?: { readonly code: string; readonly message: string; readonly details?: unknown };
+  /** The change ticket the policy required for this run (changeTickets.requireFor), as checked before it. */
+  readonly ticket?: TicketState;
 }
 
 export function selectItems(policy: Policy, names: readonly string[] | undefined, environment?: string): Item[] {
@@ -83,13 +87,21 @@ export async function takeSnapshots(
       component: i.component ?? null,
     })),
   );
+  const envs = [...new Set(items.map((i) => i.environment))];
+  const ticket = await checkChangeTicket(policy, {
+    action: 'snapshot',
+    tiers: items.map((i) => i.tier),
+    environment: request.environment ?? (envs.length === 1 ? envs[0] : undefined),
+    change: request.run.change ?? process.env.CAIRN_CHANGE_ID ?? null,
+    now: request.now ?? new Date(),
+  });
   const lock = await session.repo.lock(false, 'snapshot');
   const pipeline = new FilePipeline(session.repo);
   try {
     await session.repo.loadIndex();
     const results: ItemResult[] = [];
     for (const item of items) results.push(await snapshotOne(session, policy, item, request, progress, pipeline));
-    return results;
+    return ticket ? results.map((r) => ({ ...r, ticket })) : results;
   } finally {
     await pipeline.close();
     await lock.release();
@@ -156,7 +168,7 @@ class ItemSnapshot {
     const { repo, item } = this;
     repo.retainUntil = this.retain ?? undefined;
     repo.lockMode = this.mode;
-    const entries = this.collect();
+    const entries = await this.collect();
     const parent = await this.session.catalog.latestSnapshot(item.name);
     const previous = parent ? await this.previousFiles(parent) : new Map<string, TreeEntry>();
     const totalFiles = entries.filter((e) => e.type === 'file').length;
@@ -297,27 +309,10 @@ class ItemSnapshot {
     for (const b of this.built) yield* b.entry.blobs ?? [];
   }
 
-  private collect(): SourceEntry[] {
-    const { item, policy } = this;
-    const filterFor = (source: Item['sources'][number]) =>
-      source.kind === 'files'
-        ? makePathFilter([...source.include], [...policy.exclude, ...source.exclude])
-        : () => true;
-    const results: SourceResult[] = item.sources.map((s) => collectSource(s, filterFor, item.name));
-    if (results.length === 1) {
-      this.unreadable.push(...results[0]!.unreadable);
-      return results[0]!.entries;
-    }
-    // Several sources: each under a folder of its own, named by position and root.
-    const out: SourceEntry[] = [];
-    results.forEach((r, i) => {
-      const src = item.sources[i]!;
-      const dir = `${i}-${src.kind === 'files' ? basename(src.root) : src.kind}`;
-      out.push({ path: dir, type: 'dir', mode: 0o755, mtime: 0, ctime: 0, ino: 0, size: 0 });
-      for (const e of r.entries) out.push({ ...e, path: `${dir}/${e.path}` });
-      for (const u of r.unreadable) this.unreadable.push({ ...u, path: `${dir}/${u.path}` });
-    });
-    return out;
+  private async collect(): Promise<SourceEntry[]> {
+    const { entries, unreadable } = await collectItemEntries(this.policy, this.item);
+    this.unreadable.push(...unreadable);
+    return entries;
   }
 
   private async previousFiles(parent: SnapshotRecord): Promise<Map<string, TreeEntry>> {

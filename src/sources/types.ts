@@ -27,3 +27,12 @@ export interface SourceResult {
   readonly entries: SourceEntry[];
   readonly unreadable: Unreadable[];
 }
+
+/** What a source run may be given besides the policy: cancellation, the environment it reads, where caches live. */
+export interface CollectOptions {
+  readonly signal?: AbortSignal;
+  /** Environment variables (default process.env): command env pass-through, HTTP header values, postgres urlEnv. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Folder for the bare clones of `git: { url }` sources (default $CAIRN_HOME/git-cache). */
+  readonly gitCache?: string;
+}

@@ -4,6 +4,11 @@ import { auditTables } from './0002-audit.js';
 import { accessTables } from './0003-access.js';
 import { statsIndex } from './0004-stats-index.js';
 import { objectLocksTable } from './0005-object-locks.js';
+import { deploymentsTables } from './0006-deployments.js';
+import { webhooksTable } from './0007-webhooks.js';
+import { schedulesTable } from './0008-schedules.js';
+import { driftTables } from './0009-drift.js';
+import { rollbacksTables } from './0010-rollbacks.js';
 import type { CatalogDialect } from './column-types.js';
 
 export type { CatalogDialect } from './column-types.js';
@@ -20,6 +25,11 @@ export function catalogMigrations(dialect: CatalogDialect): MigrationProvider {
     '0003-access': accessTables(dialect),
     '0004-stats-index': statsIndex(),
     '0005-object-locks': objectLocksTable(dialect),
+    '0006-deployments': deploymentsTables(dialect),
+    '0007-webhooks': webhooksTable(dialect),
+    '0008-schedules': schedulesTable(dialect),
+    '0009-drift': driftTables(dialect),
+    '0010-rollbacks': rollbacksTables(dialect),
   };
   return { getMigrations: async () => migrations };
 }

@@ -13,6 +13,8 @@ export interface ServeOptions {
   metricsAnonymous?: boolean;
   bodyLimit?: string;
   trustProxy?: boolean;
+  /** false with --no-scheduler. */
+  scheduler?: boolean;
 }
 
 export interface ServeSettings {
@@ -69,6 +71,7 @@ export function startupFacts(url: string, runtime: ServerRuntime, settings: Serv
     catalog: runtime.facts.catalog,
     policy: runtime.facts.policyFile,
     auditSinks: runtime.facts.auditSinks,
+    scheduler: runtime.facts.scheduler,
     pid: process.pid,
     firstToken: 'cairn token create --name admin --role admin --expires 30d',
   };
@@ -83,6 +86,7 @@ export function startupText(f: ReturnType<typeof startupFacts>): string {
     `  API        ${f.api}/…   OpenAPI: ${f.openapi}`,
     `  metrics    ${f.metrics}${f.metricsAnonymous ? '' : ' (a token with metrics.read)'}`,
     `  restores   ${f.restoreRoots.length ? `into ${f.restoreRoots.join(', ')} or` : 'only into'} an item's restore.directory`,
+    `  schedules  ${f.scheduler ? `run here as replica ${f.scheduler} (cairn schedules)` : 'not run here (--no-scheduler)'}`,
     `  audit      ${siem.length ? `forwarded to ${siem.join(', ')}` : 'no SIEM sinks (governance.audit.siem)'}; anomalies watched`,
     '',
     'A first token: run here, against the same repository (it is shown once):',

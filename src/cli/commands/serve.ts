@@ -25,12 +25,15 @@ export function registerServe(program: Command): void {
     .option('--metrics-anonymous', 'serve /metrics without a token')
     .option('--body-limit <bytes>', 'largest request body accepted (default 1 MiB)')
     .option('--trust-proxy', 'take client addresses from X-Forwarded-For (behind a reverse proxy)')
+    .option('--no-scheduler', "serve only: do not run the policy's schedules (another replica runs them)")
     .addHelpText(
       'after',
       '\nThe repository, secret, policy and catalog are those of every other command (--repo, --config,\n' +
         'CAIRN_CATALOG_URL, …). The first admin token is made locally, against the same repository:\n' +
         '  cairn token create --name admin --role admin --expires 30d\n' +
-        'The policy is read again when it changes; its audit, business-hours and alert settings only at start.\n',
+        'The policy is read again when it changes; its audit, business-hours and alert settings only at start.\n' +
+        'Schedules (tier/item schedule, environments.driftSchedule) run here unless --no-scheduler; replicas\n' +
+        'sharing a PostgreSQL catalog run each slot once (docs/SCHEDULES.md).\n',
     )
     .action(action((ctx, opts: ServeOptions) => serve(ctx, opts)));
 }
@@ -46,6 +49,7 @@ async function serve(ctx: Context, opts: ServeOptions): Promise<number> {
     policyFile: ctx.configFile,
     version: VERSION,
     onError: (what, err) => report(what, err),
+    scheduler: opts.scheduler !== false,
   });
   let running: RunningServer;
   try {

@@ -118,7 +118,9 @@ async function replicateAfter(
 
 function finish(ctx: Context, results: readonly ItemResult[], replication?: AfterSnapshotReplication): number {
   ctx.out.result(replication ? { snapshots: results, replication } : { snapshots: results }, () =>
-    [...results.map(describe), ...(replication ? [describeReplication(replication)] : [])].join('\n'),
+    [...ticketLine(results), ...results.map(describe), ...(replication ? [describeReplication(replication)] : [])].join(
+      '\n',
+    ),
   );
   if (results.some((r) => r.status === 'failed')) return ExitCode.failed;
   // A failed replication never undoes a snapshot: partial, and the JSON's replication.ok says why.
@@ -142,6 +144,14 @@ function remoteRequest(ctx: Context, opts: SnapshotOptions): Record<string, unkn
     ...(run.deployment ? { deployment: run.deployment } : {}),
     ...(opts.force ? { force: true } : {}),
   };
+}
+
+/** The change ticket the policy required, as checked before the snapshots (each result's `ticket` in --json). */
+function ticketLine(results: readonly ItemResult[]): string[] {
+  const t = results.find((r) => r.ticket)?.ticket;
+  return t
+    ? [`change ticket ${t.id}: ${t.approval ?? '-'} / ${t.state ?? '-'}, window ${t.start} – ${t.end} (${t.provider})`]
+    : [];
 }
 
 function describe(r: ItemResult): string {

@@ -1,4 +1,5 @@
 import { arr, bool, int, type JsonSchema, nullable, num, obj, openObject } from './common.js';
+import { ticketStateSchema } from './release.js';
 import { snapshotReplicationSchema } from './storage.js';
 
 /**
@@ -83,6 +84,7 @@ export const itemResultSchema = obj({
   retainUntil: ns,
   durationMs: num,
   error: obj({ code: s, message: s, details: {} }),
+  ticket: ticketStateSchema,
 });
 
 /** `cairn snapshot --json`, with the replication it ran afterwards when there was one. */

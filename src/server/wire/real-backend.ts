@@ -4,7 +4,12 @@ import { accessOps } from './access-ops.js';
 import { approvalsOps } from './approvals-ops.js';
 import { auditOps } from './audit-ops.js';
 import { catalogReads } from './catalog-reads.js';
+import { gateOps } from './gate-ops.js';
+import { hooksOps } from './hooks-ops.js';
+import { releaseOps } from './release-ops.js';
 import { repositoryOps } from './repository-ops.js';
+import { rollbackOps } from './rollback-ops.js';
+import { schedulesOps } from './schedules-ops.js';
 import { replicationWatch, storageOps } from './storage-ops.js';
 import type { WireContext } from './wire-context.js';
 
@@ -20,5 +25,11 @@ export function realBackend(ctx: WireContext): RealBackend {
     ...approvalsOps(ctx),
     ...accessOps(ctx),
     ...auditOps(ctx),
+    ...gateOps(ctx),
+    // After catalogReads: its metrics() replaces theirs, adding the schedule gauges.
+    ...schedulesOps(ctx),
+    ...hooksOps(ctx),
+    ...releaseOps(ctx),
+    ...rollbackOps(ctx),
   };
 }

@@ -1,6 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
 import type { Identity } from '../../auth/index.js';
-import { CairnError } from '../../errors/index.js';
 import type { Policy } from '../../policy/index.js';
 import {
   addRepositoryKey,
@@ -87,12 +85,8 @@ export function repositoryOps(ctx: WireContext, copied: () => void = () => {}): 
   };
 }
 
-/** The item's `restore.directory` from the policy, absolute (relative ones from the policy's folder). */
+/** The item's `restore: { directory }` from the policy (absolute: the policy layer resolves it), or null. */
 export function restoreDirectory(policy: Policy, item: string): string | null {
-  const restore = policy.items.find((i) => i.name === item)?.extra.restore as { directory?: unknown } | undefined;
-  const dir = restore?.directory;
-  if (dir === undefined) return null;
-  if (typeof dir !== 'string' || dir === '')
-    throw new CairnError('CAIRN_E_POLICY_INVALID', `item ${item}: restore.directory must be a path`, { item });
-  return isAbsolute(dir) ? dir : resolve(policy.dir, dir);
+  const restore = policy.items.find((i) => i.name === item)?.restore;
+  return restore?.kind === 'directory' ? restore.path : null;
 }

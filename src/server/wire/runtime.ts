@@ -7,6 +7,7 @@ import { type AuditForwarding, type ForwardingOptions, startAuditForwarding } fr
 import { AuditLogSink } from './audit-sink.js';
 import { PolicySource } from './policy-source.js';
 import { realBackend } from './real-backend.js';
+import { type Scheduler, type SchedulerOptions, startScheduler } from './scheduler.js';
 import { type WireContext, wireContext } from './wire-context.js';
 
 export interface RuntimeInputs {
@@ -22,6 +23,8 @@ export interface RuntimeInputs {
   /** How often to look whether an audit checkpoint is due (default every minute). */
   readonly checkpointCheckMs?: number;
   readonly outbox?: ForwardingOptions['outbox'];
+  /** Run the policy's schedules (default true; `cairn serve --no-scheduler` serves only). */
+  readonly scheduler?: boolean | Pick<SchedulerOptions, 'tickMs' | 'leaseMs'>;
 }
 
 export interface ServerRuntime {
@@ -33,6 +36,8 @@ export interface ServerRuntime {
     readonly catalog: 'sqlite' | 'postgres';
     readonly policyFile: string;
     readonly auditSinks: readonly string[];
+    /** This replica's id in schedule_runs.claimed_by; null when the scheduler is off. */
+    readonly scheduler: string | null;
   };
   /** Stops forwarding and the checkpoint timer, writes a last checkpoint, closes the repository and catalog. */
   close(): Promise<void>;
@@ -71,6 +76,14 @@ export async function createServerRuntime(inputs: RuntimeInputs): Promise<Server
     });
     await resumeApprovedActions(context, inputs.onError);
     governance.audit.startTimer(inputs.checkpointCheckMs);
+    const scheduler: Scheduler | undefined =
+      inputs.scheduler === false
+        ? undefined
+        : startScheduler(context, {
+            ...(typeof inputs.scheduler === 'object' ? inputs.scheduler : {}),
+            ...(inputs.env ? { env: inputs.env } : {}),
+            onError: inputs.onError,
+          });
     const stopForwarding = forwarding;
     return {
       deps: {
@@ -84,8 +97,10 @@ export async function createServerRuntime(inputs: RuntimeInputs): Promise<Server
         catalog: session.catalog.dialect,
         policyFile: policies.file,
         auditSinks: forwarding.sinks,
+        scheduler: scheduler?.replica ?? null,
       },
       async close() {
+        await scheduler?.stop();
         governance.audit.stopTimer();
         await stopForwarding.stop();
         await governance.audit.checkpoint().catch((err: unknown) => inputs.onError('last audit checkpoint', err));

@@ -1,0 +1,226 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { ScheduleRunRecord } from '../../catalog/index.js';
+import { alertSinksFromPolicy, Notifier } from '../../notify/index.js';
+import type { Policy } from '../../policy/index.js';
+import { dueRun, hasSeconds, lateness, type PlannedSchedule, planSchedules } from '../../services/index.js';
+import { AlertRaiser, type JobOutcome, runScheduledJob } from './scheduler-jobs.js';
+import type { WireContext } from './wire-context.js';
+
+export interface SchedulerOptions {
+  /** Time between ticks; default CAIRN_SCHEDULER_TICK_MS, else 1 s when a schedule has seconds, else 15 s. */
+  readonly tickMs?: number;
+  /** A claim not renewed for this long may be taken over by another replica (default 10 minutes). */
+  readonly leaseMs?: number;
+  /** Where *Env variables of alert sinks are read. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly onError: (what: string, err: unknown) => void;
+}
+
+export interface Scheduler {
+  /** hostname:pid:random, as recorded in schedule_runs.claimed_by. */
+  readonly replica: string;
+  /** Stops ticking and waits for the runs and alert deliveries in flight. */
+  stop(): Promise<void>;
+}
+
+const UNFINISHED = new Set(['claimed', 'running']);
+
+/**
+ * The schedules of `cairn serve`: every tick, for each schedule of the policy in force, the slot due
+ * now is claimed in the catalog (INSERT … ON CONFLICT DO NOTHING on (key, slot)) and run by the one
+ * replica whose claim won. One run per schedule at a time: a slot that falls while the previous run
+ * is unfinished waits for it, and after downtime only the latest missed slot runs. A run that finds
+ * the repository locked stays claimed and is tried again; a claim whose holder stopped renewing it
+ * (lease) is taken over by another replica. Late and escalated runs alert once across replicas (CAS).
+ */
+export function startScheduler(ctx: WireContext, opts: SchedulerOptions): Scheduler {
+  const replica = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const leaseMs = opts.leaseMs ?? envNumber('CAIRN_SCHEDULER_LEASE_MS') ?? 10 * 60_000;
+  const fixedTick = opts.tickMs ?? envNumber('CAIRN_SCHEDULER_TICK_MS');
+  const running = new Map<string, Promise<void>>();
+  let notifier: { policy: Policy; notifier: Notifier } | undefined;
+  let current: Policy | undefined;
+  const alerts = new AlertRaiser(
+    ctx,
+    () => {
+      const policy = current!;
+      if (notifier?.policy !== policy) {
+        const sinks = alertSinksFromPolicy(policy.alertSinks, opts.env ? { env: opts.env } : {});
+        notifier = { policy, notifier: new Notifier({ sinks }) };
+      }
+      return notifier.notifier;
+    },
+    opts.onError,
+  );
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let ticking: Promise<void> = Promise.resolve();
+
+  const tick = async (): Promise<number> => {
+    const policy = await ctx.policy();
+    current = policy;
+    const plans = planSchedules(policy);
+    for (const p of plans) {
+      if (stopped) break;
+      await tickSchedule(p, policy).catch((err: unknown) => opts.onError(`schedule ${p.key}`, err));
+    }
+    return fixedTick ?? (plans.some((p) => hasSeconds(p.schedule)) ? 1000 : 15_000);
+  };
+
+  const tickSchedule = async (p: PlannedSchedule, policy: Policy): Promise<void> => {
+    if (running.has(p.key)) return; // this replica's run is in flight (its heartbeat keeps the claim)
+    const now = new Date();
+    const last = await ctx.catalog.schedules.lastRun(p.key);
+    if (last && UNFINISHED.has(last.status)) {
+      await checkLate(p, last, policy, now);
+      if (last.claimedBy === replica) {
+        if (last.status === 'claimed') launch(p, last.slot); // blocked before: try again
+        return;
+      }
+      if (now.getTime() - Date.parse(last.claimedAt) >= leaseMs) {
+        if (await ctx.catalog.schedules.takeOver(p.key, last.slot, replica, last.claimedAt, now)) {
+          launch(p, last.slot);
+        }
+      }
+      return;
+    }
+    const due = dueRun(p, last, now);
+    if (!due?.ready) return;
+    const details =
+      due.skipped > 0
+        ? { skipped: due.skipped, firstSkipped: due.firstSkipped, lastSkipped: due.lastSkipped }
+        : undefined;
+    const slot = due.slot.toISOString();
+    const won = await ctx.catalog.schedules.claim(p.key, slot, replica, {
+      dueAt: due.dueAt.toISOString(),
+      at: now,
+      ...(details ? { details } : {}),
+    });
+    if (won) launch(p, slot);
+  };
+
+  const checkLate = async (p: PlannedSchedule, run: ScheduleRunRecord, policy: Policy, now: Date) => {
+    const l = lateness(new Date(run.dueAt), false, policy.alerts, now);
+    const what = p.kind === 'drift' ? `drift check of ${p.name}` : `snapshot run ${p.key} (${p.items.join(', ')})`;
+    const state = run.status === 'running' ? 'still running' : 'not started';
+    const blocked = typeof run.details?.blocked === 'string' ? `: ${run.details.blocked}` : '';
+    const details = {
+      dueAt: run.dueAt,
+      status: run.status,
+      claimedBy: run.claimedBy,
+      ...(blocked ? { blocked: run.details?.blocked } : {}),
+    };
+    if (l.late && !run.lateAlertedAt && (await ctx.catalog.schedules.markLateAlerted(p.key, run.slot, now))) {
+      alerts.raise({
+        kind: 'schedule-late',
+        severity: 'warning',
+        key: p.key,
+        slot: run.slot,
+        summary: `${what} due ${run.dueAt} is late: ${state} after ${policy.alerts.lateAfterMs / 1000} s${blocked}`,
+        details: { ...details, lateAt: l.lateAt.toISOString() },
+      });
+    }
+    if (l.escalate && !run.escalatedAt && (await ctx.catalog.schedules.markEscalated(p.key, run.slot, now))) {
+      alerts.raise({
+        kind: 'schedule-escalation',
+        severity: 'critical',
+        key: p.key,
+        slot: run.slot,
+        summary: `${what} due ${run.dueAt} is still ${state} at ${l.escalateAt.toISOString()}${blocked}`,
+        details: { ...details, escalateAt: l.escalateAt.toISOString() },
+      });
+    }
+  };
+
+  const launch = (p: PlannedSchedule, slot: string): void => {
+    const job = runSlot(p, slot)
+      .catch((err: unknown) => opts.onError(`schedule ${p.key} slot ${slot}`, err))
+      .finally(() => running.delete(p.key));
+    running.set(p.key, job);
+  };
+
+  const runSlot = async (p: PlannedSchedule, slot: string): Promise<void> => {
+    const { schedules } = ctx.catalog;
+    const claimed = await schedules.get(p.key, slot);
+    if (!claimed || !(await schedules.markStarted(p.key, slot, replica))) return;
+    const beat = setInterval(
+      () =>
+        void schedules.heartbeat(p.key, slot, replica).catch((err: unknown) => opts.onError('schedule heartbeat', err)),
+      Math.max(1000, Math.floor(leaseMs / 3)),
+    );
+    beat.unref();
+    const policy = current ?? (await ctx.policy());
+    let outcome: JobOutcome;
+    try {
+      outcome = await runScheduledJob(ctx, policy, p, alerts);
+    } finally {
+      clearInterval(beat);
+    }
+    const base = { ...(claimed.details ?? {}) };
+    delete base.blocked;
+    if (outcome.status === 'blocked') {
+      const attempts = (typeof base.attempts === 'number' ? base.attempts : 0) + 1;
+      await schedules.markBlocked(p.key, slot, replica, { ...base, attempts, blocked: outcome.reason });
+      return;
+    }
+    const details = { ...base, ...outcome.details };
+    if (!(await schedules.markFinished(p.key, slot, replica, outcome.status, details))) return; // taken over meanwhile
+    await ctx.log
+      .record({
+        identity: 'system:scheduler',
+        action: 'schedule.run',
+        result: outcome.status === 'ok' ? 'ok' : 'failed',
+        target: p.key,
+        details: { slot, replica, ...details },
+      })
+      .catch((err: unknown) => opts.onError('audit of a schedule run', err));
+    if (outcome.status === 'failed') await failureAlert(p, slot, policy, details);
+  };
+
+  /** schedule-failed once the last `alerts.consecutiveFailures` runs of the schedule all failed. */
+  const failureAlert = async (p: PlannedSchedule, slot: string, policy: Policy, details: Record<string, unknown>) => {
+    const threshold = Math.max(1, policy.alerts.consecutiveFailures);
+    const recent = await ctx.catalog.schedules.list(p.key, threshold);
+    const inARow = recent.filter((r) => r.status === 'failed').length;
+    if (recent.length < threshold || inARow < threshold) return;
+    alerts.raise({
+      kind: 'schedule-failed',
+      severity: 'critical',
+      key: p.key,
+      slot,
+      summary: `${p.key} failed ${inARow} times in a row (slot ${slot})`,
+      details: { failures: inARow, ...details },
+    });
+  };
+
+  const loop = () => {
+    ticking = tick()
+      .catch((err: unknown) => {
+        opts.onError('scheduler tick', err);
+        return fixedTick ?? 15_000;
+      })
+      .then((next) => {
+        if (!stopped) timer = setTimeout(loop, next);
+      });
+  };
+  loop();
+
+  return {
+    replica,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await ticking;
+      await Promise.allSettled([...running.values()]);
+      await alerts.settle();
+    },
+  };
+}
+
+function envNumber(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}

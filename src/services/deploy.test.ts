@@ -1,0 +1,283 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type ErrorCode, isCairnError } from '../errors/index.js';
+import { type Policy, parsePolicy } from '../policy/index.js';
+import { failDeployment, finishDeployment, listDeployments, showDeployment, startDeployment } from './deploy.js';
+import { initRepository } from './repository-admin.js';
+import { openSession, type Session } from './session.js';
+import { takeSnapshots } from './snapshot.js';
+
+const secret = { kind: 'password', value: 'deploy tests' } as const;
+const NOW = new Date('2026-11-29T10:00:00.000Z');
+
+const POLICY = `version: 1
+tiers:
+  0: { keep: { last: 5 } }
+  2: { keep: { last: 5 } }
+environments:
+  prod: { autoRollback: true }
+  staging: {}
+changeTickets:
+  provider: { file: { path: tickets.yaml } }
+  requireFor: { tiers: [], environments: [prod], actions: [deploy] }
+items:
+  - name: app
+    owner: team@example.com
+    tier: 2
+    environment: prod
+    version: { file: src/app/VERSION }
+    requires: [{ item: db, version: ">=14", when: "2.x" }, { item: flags }]
+    sources: [{ files: { root: src/app } }]
+  - name: db
+    owner: team@example.com
+    tier: 0
+    environment: prod
+    version: { file: src/db/schema_version }
+    sources: [{ files: { root: src/db } }]
+  - name: flags
+    owner: team@example.com
+    tier: 2
+    environment: prod
+    sources: [{ files: { root: src/flags } }]
+  - name: web
+    owner: team@example.com
+    tier: 2
+    environment: staging
+    sources: [{ files: { root: src/web } }]
+`;
+
+async function expectError(p: Promise<unknown>, code: ErrorCode, pattern: RegExp): Promise<void> {
+  await assert.rejects(p, (err) => {
+    assert.ok(isCairnError(err, code), `expected ${code}, got ${String(err)}`);
+    assert.match(err.message, pattern);
+    return true;
+  });
+}
+
+describe('deployments', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-deploy-'));
+  const write = (rel: string, text: string) => {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), text);
+  };
+  let session: Session;
+  let policy: Policy;
+
+  before(async () => {
+    write('src/app/VERSION', '2.1.0\n');
+    write('src/app/app.yaml', 'replicas: 3\n');
+    write('src/db/schema_version', '13\n');
+    write('src/db/postgresql.conf', 'max_connections = 100\n');
+    write('src/flags/flags.json', '{"checkout": true}\n');
+    write('src/web/site.conf', 'listen 80;\n');
+    write(
+      'tickets.yaml',
+      `tickets:
+  - { id: CHG1, state: scheduled, approval: approved, start: "2026-11-29T09:00:00Z", end: "2026-11-29T11:00:00Z" }
+  - { id: CHG2, state: scheduled, approval: rejected, start: "2026-11-29T09:00:00Z", end: "2026-11-29T11:00:00Z" }
+  - { id: CHG3, state: scheduled, approval: approved, start: "2026-11-30T09:00:00Z", end: "2026-11-30T11:00:00Z" }
+`,
+    );
+    write('cairn.yaml', POLICY);
+    policy = parsePolicy(POLICY, join(dir, 'cairn.yaml'), { now: NOW }).policy;
+    const repository = join(dir, 'repo');
+    await initRepository({ repository, secret });
+    session = await openSession({ repository, secret, home: join(dir, 'home') });
+  });
+  after(async () => {
+    await session?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts with a pre-deploy bundle of every item, a failed requirement explained, the ticket stored', async () => {
+    const view = await startDeployment(session, policy, {
+      environment: 'prod',
+      release: '2.1.0',
+      commit: 'abc1234',
+      change: 'CHG1',
+      pipeline: 'https://ci.example.com/runs/7',
+      id: 'D-one',
+      actor: 'ci-bot',
+      now: NOW,
+    });
+    assert.equal(view.deployment.status, 'started');
+    assert.deepEqual(
+      view.pre.map((e) => [e.item, e.status, e.phase]),
+      [
+        ['app', 'created', 'pre'],
+        ['db', 'created', 'pre'],
+        ['flags', 'created', 'pre'],
+      ],
+    );
+    assert.ok(view.pre.every((e) => e.snapshotId?.length === 64));
+    assert.equal(view.deployment.ticket?.id, 'CHG1');
+    assert.equal(view.deployment.ticket?.approved, true);
+    const [db, flags] = view.requirements;
+    assert.equal(db?.ok, false);
+    assert.equal(db?.version, '2.1.0');
+    assert.equal(db?.requiredVersion, '13');
+    assert.match(
+      db?.reason ?? '',
+      /app 2\.1\.0 requires db >=14, but db is 13 \(schema_version in snapshot [0-9a-f]{12}\)/,
+    );
+    assert.equal(flags?.ok, true);
+    const snaps = await session.catalog.findSnapshots({ deployment: 'D-one' });
+    assert.equal(snaps.length, 3);
+    assert.ok(snaps.every((s) => s.trigger === 'pre-deploy' && s.release === '2.1.0' && s.change === 'CHG1'));
+    assert.deepEqual(await showDeployment(session, 'D-one'), view);
+  });
+
+  it('finishes with a post-deploy bundle (unchanged items verified) and refuses to finish twice', async () => {
+    write('src/app/app.yaml', 'replicas: 4\n');
+    const view = await finishDeployment(session, policy, 'D-one', { now: new Date(NOW.getTime() + 60_000) });
+    assert.equal(view.deployment.status, 'succeeded');
+    assert.equal(view.deployment.finishedAt, '2026-11-29T10:01:00.000Z');
+    assert.deepEqual(
+      view.post.map((e) => [e.item, e.status]),
+      [
+        ['app', 'created'],
+        ['db', 'unchanged'],
+        ['flags', 'unchanged'],
+      ],
+    );
+    assert.ok(view.post[1]?.verificationId);
+    assert.equal(view.pre.length, 3);
+    await expectError(
+      finishDeployment(session, policy, 'D-one'),
+      'CAIRN_E_EXISTS',
+      /D-one is succeeded since .*only a started deployment/,
+    );
+  });
+
+  it('fails a deployment, saying whether the environment rolls back automatically', async () => {
+    const failed = await failDeployment(session, policy, 'D-one', { reason: 'smoke tests red', now: NOW });
+    assert.equal(failed.deployment.status, 'failed');
+    assert.equal(failed.deployment.reason, 'smoke tests red');
+    assert.equal(failed.autoRollback, true);
+    await expectError(failDeployment(session, policy, 'D-one'), 'CAIRN_E_EXISTS', /D-one is failed/);
+    await expectError(failDeployment(session, policy, 'D-nope'), 'CAIRN_E_NOT_FOUND', /no deployment D-nope/);
+    await expectError(finishDeployment(session, policy, 'D-nope'), 'CAIRN_E_NOT_FOUND', /no deployment D-nope/);
+    await expectError(showDeployment(session, 'D-nope'), 'CAIRN_E_NOT_FOUND', /no deployment D-nope/);
+  });
+
+  it('refuses an unknown environment, listing the known ones, and records nothing', async () => {
+    await expectError(
+      startDeployment(session, policy, { environment: 'qa', change: 'CHG1' }),
+      'CAIRN_E_USAGE',
+      /no environment qa in .*cairn\.yaml; environments: prod, staging/,
+    );
+    await expectError(
+      startDeployment(session, policy, { environment: 'prod', id: 'bad id!' }),
+      'CAIRN_E_USAGE',
+      /not valid/,
+    );
+    await expectError(
+      startDeployment(session, policy, { environment: 'prod', id: 'D-one' }),
+      'CAIRN_E_EXISTS',
+      /D-one exists already/,
+    );
+  });
+
+  it('refuses a deployment whose change ticket is missing, unapproved or outside its window', async () => {
+    await expectError(
+      startDeployment(session, policy, { environment: 'prod', now: NOW }),
+      'CAIRN_E_CHANGE_TICKET',
+      /needs an approved change ticket/,
+    );
+    await expectError(
+      startDeployment(session, policy, { environment: 'prod', change: 'CHG404', now: NOW }),
+      'CAIRN_E_CHANGE_TICKET',
+      /CHG404 was not found/,
+    );
+    await expectError(
+      startDeployment(session, policy, { environment: 'prod', change: 'CHG2', now: NOW }),
+      'CAIRN_E_CHANGE_TICKET',
+      /CHG2 is not approved/,
+    );
+    await expectError(
+      startDeployment(session, policy, { environment: 'prod', change: 'CHG3', now: NOW }),
+      'CAIRN_E_CHANGE_TICKET',
+      /CHG3 is approved but its window/,
+    );
+    assert.deepEqual(
+      (await listDeployments(session, { environment: 'prod' })).map((d) => d.id),
+      ['D-one'],
+    );
+  });
+
+  it('passes the requirement once the database is at 14, records a generated id, and lists by environment', async () => {
+    write('src/db/schema_version', '14\n');
+    const view = await startDeployment(session, policy, {
+      environment: 'prod',
+      change: 'CHG1',
+      now: new Date(NOW.getTime() + 120_000),
+    });
+    assert.match(view.deployment.id, /^D-20261129-[A-Z2-7]{6}$/);
+    assert.deepEqual(
+      view.requirements.map((r) => r.ok),
+      [true, true],
+    );
+    assert.match(view.requirements[0]?.reason ?? '', /db is 14/);
+    const staging = await startDeployment(session, policy, {
+      environment: 'staging',
+      id: 'D-stg',
+      source: 'github',
+      externalId: '99',
+    });
+    assert.deepEqual(staging.requirements, []);
+    assert.equal(staging.deployment.ticket, null);
+    assert.deepEqual(
+      (await listDeployments(session, { environment: 'prod' })).map((d) => d.id),
+      [view.deployment.id, 'D-one'],
+    );
+    assert.equal((await session.catalog.deployments.findExternal('github', '99'))?.id, 'D-stg');
+    await expectError(
+      startDeployment(session, policy, { environment: 'staging', source: 'github', externalId: '99' }),
+      'CAIRN_E_EXISTS',
+      /D-stg exists already/,
+    );
+  });
+
+  it('checks the ticket before a snapshot of a tier the policy names, and returns it with the results', async () => {
+    const strict = parsePolicy(
+      POLICY.replace(
+        'requireFor: { tiers: [], environments: [prod], actions: [deploy] }',
+        'requireFor: { tiers: [0], environments: [], actions: [snapshot] }',
+      ),
+      join(dir, 'cairn.yaml'),
+      { now: NOW },
+    ).policy;
+    const saved = process.env.CAIRN_CHANGE_ID;
+    delete process.env.CAIRN_CHANGE_ID;
+    try {
+      await expectError(
+        takeSnapshots(session, strict, { items: ['db'], run: {}, now: NOW }),
+        'CAIRN_E_CHANGE_TICKET',
+        /snapshot in prod \(tier 0\) needs/,
+      );
+      await expectError(
+        takeSnapshots(session, strict, { items: ['db'], run: { change: 'CHG3' }, now: NOW }),
+        'CAIRN_E_CHANGE_TICKET',
+        /CHG3 is approved but its window/,
+      );
+      const results = await takeSnapshots(session, strict, { items: ['db'], run: { change: 'CHG1' }, now: NOW });
+      assert.equal(results[0]?.ticket?.id, 'CHG1');
+      const untouched = await takeSnapshots(session, strict, { items: ['flags'], run: {}, now: NOW });
+      assert.equal(untouched[0]?.ticket, undefined);
+    } finally {
+      if (saved !== undefined) process.env.CAIRN_CHANGE_ID = saved;
+    }
+  });
+
+  it('records a deployment whose pre-deploy bundle has a failed item, saying so', async () => {
+    rmSync(join(dir, 'src/web'), { recursive: true, force: true });
+    const view = await startDeployment(session, policy, { environment: 'staging', id: 'D-broken' });
+    assert.equal(view.deployment.status, 'started');
+    assert.equal(view.pre[0]?.status, 'failed');
+    assert.match(view.pre[0]?.error ?? '', /^CAIRN_E_/);
+    assert.equal((await showDeployment(session, 'D-broken')).pre[0]?.status, 'failed');
+  });
+});
