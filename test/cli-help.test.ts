@@ -117,6 +117,9 @@ describe('--json', () => {
       'hold remove': ['hold', 'remove', id],
       replicate: ['replicate', '--to', join(f.dir, 'replica')],
       repair: ['repair', '--from', join(f.dir, 'replica')], // after replicate: nothing to repair
+      'deploy start': ['deploy', 'start', '--env', 'prod', '--id', 'D-help'],
+      'deploy finish': ['deploy', 'finish', 'D-help'],
+      'deploy fail': ['deploy', 'fail', 'D-help', '--reason', 'smoke tests'],
     };
     // About identities a server knows: without CAIRN_SERVER, a usage error document.
     const serverOnly: Record<string, string[]> = {
@@ -153,6 +156,8 @@ describe('--json', () => {
       serve: ['serve', '--port', '99999'], // a bad port: an error document before anything is opened
       'token list': ['token', 'list'],
       'hold list': ['hold', 'list'],
+      'deploy list': ['deploy', 'list'],
+      'deploy show': ['deploy', 'show', 'D-help'],
       'audit log': ['audit', 'log'],
       'audit verify': ['audit', 'verify'],
       ...serverOnly,

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from './build-server.js';
-import { PERMISSIONS } from './permissions.js';
+import { PERMISSIONS, SIGNED_WEBHOOK } from './permissions.js';
 import { ROUTE_EXAMPLES } from './test-routes.js';
 import { fakeDeps, MATRIX, matrixCan, ROLES, tokenFor } from './test-support.js';
 
@@ -27,7 +27,8 @@ describe('route × role matrix', () => {
         ROUTE_EXAMPLES[`${r.method} ${r.url}`],
         `route ${r.method} ${r.url} is missing from the test's examples`,
       );
-      if (r.permission === 'health.read' || r.permission === 'authenticated') continue;
+      if (r.permission === 'health.read' || r.permission === 'authenticated' || r.permission === SIGNED_WEBHOOK)
+        continue;
       assert.ok(
         ROLES.some((role) => matrixCan([role], r.permission)),
         `no role holds ${r.permission} (${r.url})`,
@@ -61,6 +62,13 @@ describe('route × role matrix', () => {
         assert.equal(res.statusCode, 200, `${r.url} is a probe`);
         continue;
       }
+      if (r.permission === SIGNED_WEBHOOK) {
+        // No bearer token is asked for: refused for want of a signature, audited as a webhook delivery.
+        assert.equal(res.statusCode, 401, `${r.url} unsigned`);
+        assert.equal(res.json().error.code, 'CAIRN_E_WEBHOOK');
+        assert.equal(deps.audit.events.slice(before).at(-1)?.action, `webhook.${r.url.split('/').at(-1)}`);
+        continue;
+      }
       assert.equal(res.statusCode, 401, `${r.method} ${r.url} without identity`);
       assert.equal(res.json().error.code, 'CAIRN_E_UNAUTHENTICATED');
       const events = deps.audit.events.slice(before);
@@ -75,6 +83,7 @@ describe('route × role matrix', () => {
     it(`gives role ${role} exactly the routes the matrix allows`, async () => {
       for (const r of app.cairnRoutes) {
         const ex = ROUTE_EXAMPLES[`${r.method} ${r.url}`]!;
+        if (r.permission === SIGNED_WEBHOOK) continue; // a bearer token plays no part
         const allowed =
           r.permission === 'health.read' || r.permission === 'authenticated' || matrixCan([role], r.permission);
         const calls = deps.backend.calls.length;
@@ -120,6 +129,7 @@ describe('route × role matrix', () => {
         headers: { authorization: `Bearer ${tokenFor('none')}` },
         ...(ex.body ? { payload: ex.body as object } : {}),
       });
+      if (r.permission === SIGNED_WEBHOOK) continue;
       const expected = r.permission === 'health.read' || r.permission === 'authenticated' ? 200 : 403;
       assert.equal(res.statusCode, expected, `${r.method} ${r.url}`);
     }

@@ -205,4 +205,8 @@ export const ROUTE_EXAMPLES: Readonly<Record<string, RouteExample>> = {
     status: 200,
     shape: 'none',
   },
+  // Signed, not bearer-authenticated (permission webhook.signed): src/server/webhooks/routes.test.ts.
+  'POST /api/v1/hooks/github': { url: '/api/v1/hooks/github', body: { zen: 'x' }, status: 401, shape: 'none' },
+  'POST /api/v1/hooks/gitlab': { url: '/api/v1/hooks/gitlab', body: { object_kind: 'x' }, status: 401, shape: 'none' },
+  'POST /api/v1/hooks/generic': { url: '/api/v1/hooks/generic', body: { event: 'x' }, status: 401, shape: 'none' },
 };

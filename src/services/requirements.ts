@@ -40,8 +40,8 @@ export async function evaluateRequirements(
   for (const item of items) {
     for (const rule of item.requires) {
       const base = { item: item.name, requires: rule.item, range: rule.version ?? null, when: rule.when ?? null };
-      const own = rule.when ? await versionOf(item) : null;
-      if (rule.when && own?.version === null) {
+      const own = await versionOf(item);
+      if (rule.when && own.version === null) {
         out.push({
           ...base,
           version: null,
@@ -51,7 +51,7 @@ export async function evaluateRequirements(
         });
         continue;
       }
-      if (rule.when && own && !satisfies(own.version!, rule.when)) {
+      if (rule.when && own.version !== null && !satisfies(own.version, rule.when)) {
         out.push({
           ...base,
           version: own.version,
@@ -65,7 +65,7 @@ export async function evaluateRequirements(
       if (!required) {
         out.push({
           ...base,
-          version: own?.version ?? null,
+          version: own.version ?? null,
           requiredVersion: null,
           ok: false,
           reason: `${item.name} requires ${rule.item}, which is not an item of ${policy.file}`,
@@ -73,8 +73,8 @@ export async function evaluateRequirements(
         continue;
       }
       const theirs = await versionOf(required);
-      const mine = own?.version ? `${item.name} ${own.version}` : item.name;
-      const result = { ...base, version: own?.version ?? null, requiredVersion: theirs.version };
+      const mine = own.version ? `${item.name} ${own.version}` : item.name;
+      const result = { ...base, version: own.version ?? null, requiredVersion: theirs.version };
       if (!rule.version) {
         const ok = theirs.version !== null || snapshots.has(rule.item);
         out.push({
