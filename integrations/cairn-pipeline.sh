@@ -62,11 +62,13 @@ case "$phase" in
     exec "${cairn[@]}" gate --env "$CAIRN_ENV" --release "$CAIRN_RELEASE"
     ;;
   post-deploy)
-    exec "${cairn[@]}" deploy finish "$(deployment_id)"
+    id=$(deployment_id)
+    exec "${cairn[@]}" deploy finish "$id"
     ;;
   fail)
     mapfile -t extra < <(opt --reason "${CAIRN_FAIL_REASON:-}")
-    exec "${cairn[@]}" deploy fail "$(deployment_id)" "${extra[@]}"
+    id=$(deployment_id)
+    exec "${cairn[@]}" deploy fail "$id" "${extra[@]}"
     ;;
   *)
     echo "usage: cairn-pipeline.sh pre-deploy|gate|post-deploy|fail  (see the comment at the top of this script)" >&2

@@ -79,7 +79,14 @@ test('GitHub action: pre-deploy, gate and post-deploy run the pipeline script ag
   const f = fixture();
   const output = join(f.dir, 'github-output');
   const phase = (name: string, extra: Record<string, string> = {}) => {
-    const step = githubStep({ phase: name, environment: 'prod', release: '2.4.1', ...extra }, f.dir, output);
+    const inputs = {
+      phase: name,
+      environment: 'prod',
+      release: '2.4.1',
+      cairn: `${process.execPath} ${BIN}`,
+      ...extra,
+    };
+    const step = githubStep(inputs, f.dir, output);
     return bash(f, step.run, step.env);
   };
   const pre = phase('pre-deploy');
