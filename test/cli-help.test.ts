@@ -117,7 +117,7 @@ describe('--json', () => {
       'hold remove': ['hold', 'remove', id],
       replicate: ['replicate', '--to', join(f.dir, 'replica')],
       repair: ['repair', '--from', join(f.dir, 'replica')], // after replicate: nothing to repair
-      'deploy start': ['deploy', 'start', '--env', 'prod', '--id', 'D-help'],
+      'deploy start': ['deploy', 'start', '--env', 'prod', '--id', 'D-help', '--release', '1.0.0'],
       'deploy finish': ['deploy', 'finish', 'D-help'],
       'deploy fail': ['deploy', 'fail', 'D-help', '--reason', 'smoke tests'],
     };
@@ -145,6 +145,8 @@ describe('--json', () => {
       snapshots: ['snapshots'],
       stats: ['stats'],
       schedules: ['schedules'],
+      drift: ['drift', '--env', 'prod'],
+      gate: ['gate', '--env', 'prod', '--release', '1.0.0'], // captured by deploy start above, unchanged since
       rollback: ['rollback', '--deployment', 'D-none'], // no such deployment: an error document
       runbook: ['runbook', '--env', 'prod', '--out', join(f.dir, 'runbooks')],
       show: ['show', id],
@@ -190,7 +192,17 @@ describe('--json', () => {
       assertExit(results.get(name)!, 2);
       assert.equal(assertErrorDocument(results.get(name)!, name).code, 'CAIRN_E_USAGE');
     }
-    const failing = new Set(['init', 'key remove', 'serve', 'token revoke', ...Object.keys(serverOnly)]);
+    assert.equal(assertErrorDocument(results.get('rollback')!, 'rollback').code, 'CAIRN_E_NOT_FOUND');
+    assert.equal(results.get('gate')!.json<{ passed: boolean }>().passed, true);
+    const failing = new Set([
+      'init',
+      'key remove',
+      'serve',
+      'token revoke',
+      'rollback',
+      'gate',
+      ...Object.keys(serverOnly),
+    ]);
     for (const name of Object.keys(cases).filter((n) => !failing.has(n))) {
       assertExit(results.get(name)!, 0);
     }
