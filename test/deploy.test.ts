@@ -151,6 +151,12 @@ describe('cairn deploy', () => {
     const human = f.cli(['deploy', 'show', id]);
     expectExit(human, 0);
     assert.match(human.stdout, /FAIL app 2\.1\.0 requires db >=14/);
+    // The ticket as checked is in the audit trail, with the command's outcome.
+    const log = f.cli(['audit', 'log', '--action', 'deployments.start', '--result', 'failed', '--json']);
+    expectExit(log, 0);
+    const events = log.json<{ events: Array<{ details: { ticket?: { id: string; approved: boolean } } }> }>().events;
+    assert.equal(events.at(-1)?.details.ticket?.id, 'CHG1');
+    assert.equal(events.at(-1)?.details.ticket?.approved, true);
   });
 
   it('finish: a post-deploy bundle (unchanged items verified); finishing twice is refused', () => {

@@ -49,6 +49,7 @@ export class Context {
   #secret: Promise<Secret> | undefined;
   #open: { session: Session; governance: Governance } | undefined;
   #command: CommandRecord = { action: 'cli', target: null, details: {} };
+  #outcomeDetails: Record<string, unknown> = {};
   readonly identity: Identity = operatingSystemIdentity();
 
   constructor(
@@ -176,6 +177,11 @@ export class Context {
     this.#command = record;
   }
 
+  /** Facts learnt while the command ran (the change ticket as checked) for its outcome's audit event. */
+  addAuditDetails(details: Readonly<Record<string, unknown>>): void {
+    this.#outcomeDetails = { ...this.#outcomeDetails, ...details };
+  }
+
   /**
    * The repository and its catalog, opened once per command and closed by `finish`. Opening records the
    * command in the audit log first: when that cannot be written the command is refused (fail closed).
@@ -214,7 +220,9 @@ export class Context {
         'error' in outcome
           ? { error: (outcome.error as { code?: unknown }).code ?? 'internal' }
           : { exitCode: outcome.exitCode };
-      await open.governance.audit.record(this.#event(failed ? 'failed' : 'ok', details));
+      await open.governance.audit.record(
+        this.#event(failed ? 'failed' : 'ok', { ...this.#outcomeDetails, ...details }),
+      );
       // A CLI process is too short for the hourly timer: the first checkpoint is written at once (it
       // pins the signing key), later ones when the last is an hour (or N events) old.
       const audit = open.governance.audit;

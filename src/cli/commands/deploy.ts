@@ -85,6 +85,7 @@ export function registerDeploy(program: Command): void {
         const view = remote
           ? await remote.call<DeploymentView>('POST', '/api/v1/deployments', { body: input })
           : await local(ctx, (session, policy, progress) => startDeployment(session, policy, input, progress));
+        ctx.addAuditDetails({ deployment: view.deployment.id, ticket: view.deployment.ticket });
         return answer(ctx, view);
       }),
     );

@@ -65,6 +65,7 @@ export function registerRollback(program: Command): void {
           else ctx.out.note(`[${e.index + 1}/${e.total}] ${itemLine(e.item)}`);
         };
         const result = await rollbackDeployment(session, policy, { ...input, actor: ctx.identity.subject }, events);
+        ctx.addAuditDetails({ rollback: result.rollback, ticket: result.ticket ?? null });
         return show(ctx, result);
       }),
     );

@@ -117,6 +117,8 @@ async function replicateAfter(
 }
 
 function finish(ctx: Context, results: readonly ItemResult[], replication?: AfterSnapshotReplication): number {
+  const ticket = results.find((r) => r.ticket)?.ticket;
+  if (ticket) ctx.addAuditDetails({ ticket });
   ctx.out.result(replication ? { snapshots: results, replication } : { snapshots: results }, () =>
     [...ticketLine(results), ...results.map(describe), ...(replication ? [describeReplication(replication)] : [])].join(
       '\n',
