@@ -39,6 +39,25 @@ for (const target of catalogTargets) {
       });
     });
 
+    it('lets a redelivery take over a delivery left processing by a server that died, once', async (t) => {
+      const catalog = await fresh(t);
+      assert.equal(await catalog.webhooks.claim(delivery), true);
+      const soon = new Date(Date.parse(delivery.receivedAt) + 60_000).toISOString();
+      assert.equal(await catalog.webhooks.claim({ ...delivery, receivedAt: soon }), false, 'still being handled');
+      const later = new Date(Date.parse(delivery.receivedAt) + 16 * 60_000).toISOString();
+      const takeovers = await Promise.all(
+        [1, 2, 3].map(() => catalog.webhooks.claim({ ...delivery, receivedAt: later })),
+      );
+      assert.equal(takeovers.filter(Boolean).length, 1);
+      await catalog.webhooks.complete('github', 'd-1', { result: 'ok', statusCode: 200 });
+      const muchLater = new Date(Date.parse(later) + 60 * 60_000).toISOString();
+      assert.equal(
+        await catalog.webhooks.claim({ ...delivery, receivedAt: muchLater }),
+        false,
+        'finished: a duplicate',
+      );
+    });
+
     it('keys deliveries by provider too, and lists them newest first', async (t) => {
       const catalog = await fresh(t);
       assert.equal(await catalog.webhooks.claim(delivery), true);

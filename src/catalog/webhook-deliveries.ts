@@ -1,6 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { CatalogDatabase } from './schema.js';
 
+/** How long a delivery may stay 'processing' before a redelivery may take it over (its server is presumed dead). */
+export const STALE_PROCESSING_MS = 15 * 60 * 1000;
+
 /**
  * What became of a delivery: `processing` while it is acted on, then `ok` (acted), `ignored`
  * (recorded, nothing to do: a queued status, a ping), `rejected` (unknown environment, bad payload),
@@ -85,7 +88,19 @@ export class KyselyWebhookDeliveries implements WebhookDeliveries {
       })
       .onConflict((oc) => oc.columns(['provider', 'delivery_id']).doNothing())
       .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    if (Number(result.numInsertedOrUpdatedRows ?? 0) > 0) return true;
+    // A delivery still 'processing' long after it arrived was being handled by a server that died: the
+    // provider's redelivery takes it over (compare-and-set on received_at, so only one server does).
+    const stale = new Date(Date.parse(d.receivedAt) - STALE_PROCESSING_MS).toISOString();
+    const taken = await this.#db
+      .updateTable('webhook_deliveries')
+      .set({ received_at: d.receivedAt, event: d.event })
+      .where('provider', '=', d.provider)
+      .where('delivery_id', '=', d.deliveryId)
+      .where('result', '=', 'processing')
+      .where('received_at', '<', stale)
+      .executeTakeFirst();
+    return Number(taken.numUpdatedRows ?? 0) > 0;
   }
 
   async get(provider: string, deliveryId: string): Promise<WebhookDelivery | undefined> {
