@@ -1,6 +1,7 @@
 import type { DriftCheckRecord } from '../catalog/index.js';
 import type { DriftReport, GateReport } from '../services/index.js';
 import type { GateBackend } from './backend-gate.js';
+import { recorder } from './test-answer.js';
 
 /** Sample answers of the release gate and drift, every field filled (tests only). */
 export const gateReport: GateReport = {
@@ -77,13 +78,7 @@ const check: DriftCheckRecord = {
 
 /** The gate and drift part of the fake Backend. */
 export function fakeGate(calls: string[], results: unknown[]): GateBackend {
-  const answer =
-    <T>(name: string, value: T) =>
-    async () => {
-      calls.push(name);
-      results.push(value);
-      return value;
-    };
+  const answer = recorder(calls, results);
   return {
     gate: answer('gate', gateReport),
     runDrift: answer('runDrift', driftReport),

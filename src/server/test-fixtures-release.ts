@@ -1,6 +1,7 @@
 import type { DeploymentRecord } from '../catalog/index.js';
 import type { DeploymentView, FailedDeploymentView } from '../services/index.js';
 import type { ReleaseBackend } from './backend-release.js';
+import { recorder } from './test-answer.js';
 import { rollbackResult } from './test-fixtures-rollback.js';
 
 /**
@@ -73,13 +74,7 @@ export const failedDeployment: FailedDeploymentView = {
 
 /** The deployments part of the fake Backend. */
 export function fakeRelease(calls: string[], results: unknown[]): ReleaseBackend {
-  const answer =
-    <T>(name: string, value: T) =>
-    async () => {
-      calls.push(name);
-      results.push(value);
-      return value;
-    };
+  const answer = recorder(calls, results);
   return {
     startDeployment: answer('startDeployment', deploymentView),
     finishDeployment: answer('finishDeployment', deploymentView),

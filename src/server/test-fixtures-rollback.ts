@@ -1,5 +1,6 @@
 import type { RollbackResult, Runbooks } from '../services/index.js';
 import type { RollbackBackend } from './backend-rollback.js';
+import { recorder } from './test-answer.js';
 
 /** Sample answers of rollback and runbooks, every field filled (tests only). */
 export const rollbackResult: RollbackResult = {
@@ -52,13 +53,7 @@ export const runbooks: Runbooks = {
 
 /** Rollback and runbooks answering with the samples; `calls` and `results` as the fake Backend's. */
 export function fakeRollback(calls: string[], results: unknown[]): RollbackBackend {
-  const answer =
-    <T>(name: string, value: T) =>
-    async () => {
-      calls.push(name);
-      results.push(value);
-      return value;
-    };
+  const answer = recorder(calls, results);
   return {
     rollbackDeployment: answer('rollbackDeployment', rollbackResult),
     runbooks: answer('runbooks', runbooks),

@@ -3,6 +3,7 @@ import { CairnError } from '../errors/index.js';
 import type { Backend } from './backend.js';
 import type { AuditEventInput, AuditSink, Guard, Identity, ServerDeps } from './deps.js';
 import type { Permission } from './permissions.js';
+import { recorder } from './test-answer.js';
 import * as f from './test-fixtures.js';
 import { fakeGate } from './test-fixtures-gate.js';
 import { fakeHooks } from './test-fixtures-hooks.js';
@@ -113,13 +114,7 @@ export type FakeBackend = Backend & { calls: string[]; results: unknown[] };
 export function fakeBackend(): FakeBackend {
   const calls: string[] = [];
   const results: unknown[] = [];
-  const answer =
-    <T>(name: string, value: T) =>
-    async () => {
-      calls.push(name);
-      results.push(value);
-      return value;
-    };
+  const answer = recorder(calls, results);
   return {
     calls,
     results,
