@@ -6,27 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import pg from 'pg';
-import { freshPgDatabase } from './e2e.js';
-import { type Fixture, fixture } from './helpers.js';
-import { type ServeProcess, startServe, until } from './serve-support.js';
-
-interface RunRow {
-  schedule_key: string;
-  slot: string;
-  due_at: string;
-  claimed_by: string;
-  status: string;
-  details: string | null;
-  late_alerted_at: string | null;
-  escalated_at: string | null;
-}
+import { fixture } from './helpers.js';
+import { alertReceiver, alertsYaml, pgFixture, query, replica, runsOf } from './schedule-support.js';
+import { until } from './serve-support.js';
 
 function policy(schedule: string, extra = ''): string {
   return `version: 1
@@ -48,36 +34,6 @@ items:
     sources:
       - files: { root: src/prod }
 `;
-}
-
-async function query<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
-  try {
-    return (await pool.query(sql, params)).rows as T[];
-  } finally {
-    await pool.end();
-  }
-}
-
-const runsOf = (url: string, key: string) =>
-  query<RunRow>(url, 'select * from schedule_runs where schedule_key = $1 order by slot', [key]);
-
-/** One fixture on a fresh PostgreSQL database, initialised. */
-function pgFixture(yaml: string): { f: Fixture; db: ReturnType<typeof freshPgDatabase> } {
-  const db = freshPgDatabase();
-  const f = fixture({ policy: yaml, init: false });
-  f.env.CAIRN_CATALOG_URL = db.url;
-  assert.equal(f.cli(['init']).code, 0);
-  return { f, db };
-}
-
-function replica(
-  f: Fixture,
-  n: number,
-  extra: Record<string, string> = {},
-  args: string[] = [],
-): Promise<ServeProcess> {
-  return startServe(f, args, { CAIRN_HOME: join(f.dir, `home-${n}`), CAIRN_SCHEDULER_TICK_MS: '200', ...extra });
 }
 
 describe('schedules across three replicas', () => {
@@ -141,22 +97,10 @@ describe('late and escalated runs', () => {
   });
 
   it('alerts schedule-late then schedule-escalation while the repository is locked, then runs', async () => {
-    const received: Array<{ kind: string; severity: string; details: Record<string, unknown> }> = [];
-    const hook: Server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => {
-        body += c.toString();
-      });
-      req.on('end', () => {
-        received.push(JSON.parse(body) as (typeof received)[number]);
-        res.writeHead(200).end('{}');
-      });
-    });
-    hook.listen(0, '127.0.0.1');
-    await once(hook, 'listening');
-    cleanup.push(() => new Promise((r) => hook.close(r)));
-    const port = (hook.address() as { port: number }).port;
-    const alerts = `alerts:\n  lateAfter: 1s\n  escalateAfter: 2s\n  sinks:\n    - webhook: { url: "http://127.0.0.1:${port}/hook" }\n`;
+    const receiver = await alertReceiver();
+    cleanup.push(() => receiver.close());
+    const { received } = receiver;
+    const alerts = alertsYaml(receiver.url, { lateAfter: '1s', escalateAfter: '2s' });
     const f = fixture({ policy: policy('*/3 * * * * *', alerts) });
     // An exclusive lock of a live process (this test) on this host: every snapshot is refused.
     const lock = join(f.repo, 'locks', randomBytes(16).toString('hex'));

@@ -19,8 +19,11 @@ describe('permissions', () => {
       'snapshots.read',
       'stats.read',
       'replication.read',
+      'schedules.read',
+      'deployments.read',
       'gate.read',
       'drift.read',
+      'runbooks.read',
       'access.request',
       'mfa.enroll',
     ]);
@@ -35,6 +38,7 @@ describe('permissions', () => {
     assert.deepEqual(extra('operator'), [
       'snapshots.create',
       'drift.run',
+      'deployments.write',
       'check.run',
       'forget.request',
       'prune.run',
@@ -42,7 +46,8 @@ describe('permissions', () => {
       'holds.read',
       'holds.manage',
     ]);
-    assert.deepEqual(extra('restorer'), ['restore.run']);
+    // A rollback writes into live targets: the restorer's duty, like a restore.
+    assert.deepEqual(extra('restorer'), ['restore.run', 'rollback.run']);
     assert.deepEqual(extra('approver'), [
       'holds.read',
       'approvals.read',
