@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { CairnError, errnoCode } from '../errors/index.js';
 import { buildServer } from './build-server.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from './defaults.js';
 import type { ServerDeps } from './deps.js';
 import type { ServerOptions } from './options.js';
 
@@ -23,9 +24,6 @@ export interface RunningServer {
   /** Stops accepting connections and waits for requests in flight. */
   close(): Promise<void>;
 }
-
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORT = 8420;
 
 /** `cairn serve`: builds the server and listens; SIGTERM/SIGINT close it gracefully. */
 export async function startServer(deps: ServerDeps, options: StartOptions = {}): Promise<RunningServer> {

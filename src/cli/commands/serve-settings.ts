@@ -1,8 +1,9 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CairnError } from '../../errors/index.js';
-import { DEFAULT_HOST, DEFAULT_PORT } from '../../server/index.js';
-import { DETECTOR_SINK, type ServerRuntime } from '../../server/wire/index.js';
+// The defaults alone, not the server's index: `serve` loads the server when it runs (see server/defaults.ts).
+import { DEFAULT_HOST, DEFAULT_PORT } from '../../server/defaults.js';
+import type { ServerRuntime } from '../../server/wire/index.js';
 
 export interface ServeOptions {
   host?: string;
@@ -57,7 +58,7 @@ function wholeNumber(text: string, flag: string, min: number, max: number): numb
 }
 
 /** Where to look once the server listens: printed as JSON with --json. */
-export function startupFacts(url: string, runtime: ServerRuntime, settings: ServeSettings) {
+export function startupFacts(url: string, runtime: ServerRuntime, settings: ServeSettings, detectorSink: string) {
   return {
     url,
     healthz: `${url}/healthz`,
@@ -71,6 +72,7 @@ export function startupFacts(url: string, runtime: ServerRuntime, settings: Serv
     catalog: runtime.facts.catalog,
     policy: runtime.facts.policyFile,
     auditSinks: runtime.facts.auditSinks,
+    siemSinks: runtime.facts.auditSinks.filter((s) => s !== detectorSink),
     scheduler: runtime.facts.scheduler,
     pid: process.pid,
     firstToken: 'cairn token create --name admin --role admin --expires 30d',
@@ -78,7 +80,7 @@ export function startupFacts(url: string, runtime: ServerRuntime, settings: Serv
 }
 
 export function startupText(f: ReturnType<typeof startupFacts>): string {
-  const siem = f.auditSinks.filter((s) => s !== DETECTOR_SINK);
+  const siem = f.siemSinks;
   return [
     `cairn serve: listening on ${f.url} (pid ${f.pid})`,
     `  repository ${f.repository.slice(0, 12)}, catalog ${f.catalog}, policy ${f.policy} (read again when it changes)`,

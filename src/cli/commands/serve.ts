@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { DEFAULT_HOST, DEFAULT_PORT, type RunningServer, startServer } from '../../server/index.js';
-import { createServerRuntime, type ServerRuntime } from '../../server/wire/index.js';
+// The defaults alone, not the server's index: `serve` loads the server when it runs (see server/defaults.ts).
+import { DEFAULT_HOST, DEFAULT_PORT } from '../../server/defaults.js';
+import type { RunningServer } from '../../server/index.js';
+import type { ServerRuntime } from '../../server/wire/index.js';
 import type { Context } from '../context.js';
 import { refuseRemote } from '../remote-mode.js';
 import { action, collect } from '../run.js';
@@ -44,6 +46,10 @@ async function serve(ctx: Context, opts: ServeOptions): Promise<number> {
   let report = (what: string, err: unknown) => {
     process.stderr.write(`cairn serve: ${what}: ${err instanceof Error ? err.message : String(err)}\n`);
   };
+  // Loaded here, not at start-up: the server's modules (Fastify, prom-client, …) would otherwise be
+  // evaluated by every command.
+  const { createServerRuntime, DETECTOR_SINK } = await import('../../server/wire/index.js');
+  const { startServer } = await import('../../server/index.js');
   const runtime = await createServerRuntime({
     session: await ctx.sessionOptions(),
     policyFile: ctx.configFile,
@@ -66,7 +72,7 @@ async function serve(ctx: Context, opts: ServeOptions): Promise<number> {
   }
   const log = running.app.log;
   report = (what, err) => log.warn({ err }, what);
-  const facts = startupFacts(running.address, runtime, settings);
+  const facts = startupFacts(running.address, runtime, settings, DETECTOR_SINK);
   ctx.out.result(facts, () => startupText(facts));
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

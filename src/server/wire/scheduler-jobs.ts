@@ -1,7 +1,14 @@
+import { createHash } from 'node:crypto';
 import { isCairnError } from '../../errors/index.js';
 import type { Alert, AlertSeverity, Notifier } from '../../notify/index.js';
 import type { Policy } from '../../policy/index.js';
-import { driftCheck, type PlannedSchedule, replicateAfterSnapshot, takeSnapshots } from '../../services/index.js';
+import {
+  driftCheck,
+  type ItemDrift,
+  type PlannedSchedule,
+  replicateAfterSnapshot,
+  takeSnapshots,
+} from '../../services/index.js';
 import type { WireContext } from './wire-context.js';
 
 /** The identity scheduled runs and their alerts are recorded under. */
@@ -21,11 +28,12 @@ export async function runScheduledJob(
   ctx: WireContext,
   policy: Policy,
   planned: PlannedSchedule,
+  slot: string,
   alerts: AlertRaiser,
 ): Promise<JobOutcome> {
   try {
     return planned.kind === 'drift'
-      ? await driftJob(ctx, policy, planned, alerts)
+      ? await driftJob(ctx, policy, planned, slot, alerts)
       : await snapshotJob(ctx, policy, planned);
   } catch (err) {
     if (isCairnError(err, 'CAIRN_E_REPO_LOCKED')) return { status: 'blocked', reason: err.message };
@@ -66,6 +74,7 @@ async function driftJob(
   ctx: WireContext,
   policy: Policy,
   planned: PlannedSchedule,
+  slot: string,
   alerts: AlertRaiser,
 ): Promise<JobOutcome> {
   const environment = planned.environment ?? planned.name;
@@ -79,16 +88,55 @@ async function driftJob(
     changes: i.changes.length,
     ...(i.error ? { error: i.error } : {}),
   }));
-  if (report.drifted) {
+  const driftHash = report.drifted ? hashOfDrift(environment, drifted) : null;
+  // One alert per distinct drift: not again while the previous check found the same one.
+  const previous = await previousOkRun(ctx, planned.key, slot);
+  const alerted = driftHash !== null && previous?.details?.driftHash !== driftHash;
+  if (alerted) {
+    const changes = drifted.map((i) => ({
+      item: i.item,
+      files: i.changes.map((c) => ({ path: c.path, kind: c.kind })),
+      ...(i.error ? { error: i.error.message } : {}),
+    }));
+    const named = changes.map(
+      (c) => `${c.item} (${c.files.length > 0 ? c.files.map((x) => `${x.path} ${x.kind}`).join(', ') : c.error})`,
+    );
     alerts.raise({
       kind: 'drift',
       severity: 'warning',
       key: planned.key,
-      summary: `environment ${environment} drifted from its snapshots: ${drifted.map((i) => i.item).join(', ')}`,
-      details: { environment, checkedAt: report.checkedAt, items: drifted.map((i) => i.item) },
+      dedupKey: `drift:${environment}:${driftHash.slice(0, 16)}`,
+      summary: `environment ${environment} drifted from its snapshots: ${named.join('; ')}`,
+      details: {
+        environment,
+        checkedAt: report.checkedAt,
+        items: drifted.map((i) => i.item),
+        changes,
+        driftHash,
+      },
     });
   }
-  return { status: 'ok', details: { environment, drifted: report.drifted, items } };
+  return { status: 'ok', details: { environment, drifted: report.drifted, driftHash, alerted, items } };
+}
+
+/** What identifies one drift: the environment and, per drifted item, its changes (path, kind, keys or lines) and error. */
+function hashOfDrift(environment: string, drifted: readonly ItemDrift[]): string {
+  const canonical = drifted
+    .map((i) => ({
+      item: i.item,
+      changes: i.changes.map((c) => [c.path, c.kind, c.detail ?? []]),
+      error: i.error ? [i.error.code, i.error.message] : null,
+    }))
+    .sort((a, b) => (a.item < b.item ? -1 : a.item > b.item ? 1 : 0));
+  return createHash('sha256')
+    .update(JSON.stringify([environment, canonical]))
+    .digest('hex');
+}
+
+/** The latest run of the schedule before `slot` that finished ok (runs of one schedule never overlap). */
+async function previousOkRun(ctx: WireContext, key: string, slot: string) {
+  const recent = await ctx.catalog.schedules.list(key, 20);
+  return recent.find((r) => r.slot < slot && r.status === 'ok');
 }
 
 export interface RaisedAlert {
@@ -97,6 +145,8 @@ export interface RaisedAlert {
   /** The schedule key. */
   readonly key: string;
   readonly slot?: string;
+  /** Default `<kind>:<key>[@<slot>]`. */
+  readonly dedupKey?: string;
   readonly summary: string;
   readonly details: Record<string, unknown>;
 }
@@ -118,7 +168,7 @@ export class AlertRaiser {
 
   raise(a: RaisedAlert): void {
     const time = new Date().toISOString();
-    const dedupKey = `${a.kind}:${a.key}${a.slot ? `@${a.slot}` : ''}`;
+    const dedupKey = a.dedupKey ?? `${a.kind}:${a.key}${a.slot ? `@${a.slot}` : ''}`;
     const alert: Alert = {
       kind: a.kind,
       severity: a.severity,

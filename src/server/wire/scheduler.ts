@@ -153,7 +153,7 @@ export function startScheduler(ctx: WireContext, opts: SchedulerOptions): Schedu
     const policy = current ?? (await ctx.policy());
     let outcome: JobOutcome;
     try {
-      outcome = await runScheduledJob(ctx, policy, p, alerts);
+      outcome = await runScheduledJob(ctx, policy, p, slot, alerts);
     } finally {
       clearInterval(beat);
     }
@@ -178,12 +178,17 @@ export function startScheduler(ctx: WireContext, opts: SchedulerOptions): Schedu
     if (outcome.status === 'failed') await failureAlert(p, slot, policy, details);
   };
 
-  /** schedule-failed once the last `alerts.consecutiveFailures` runs of the schedule all failed. */
+  /**
+   * schedule-failed when this run makes `alerts.consecutiveFailures` failed runs in a row: once per
+   * streak (the run before the streak was not failed, or there was none), not again at every further
+   * failure; a run that does not fail ends the streak.
+   */
   const failureAlert = async (p: PlannedSchedule, slot: string, policy: Policy, details: Record<string, unknown>) => {
     const threshold = Math.max(1, policy.alerts.consecutiveFailures);
-    const recent = await ctx.catalog.schedules.list(p.key, threshold);
-    const inARow = recent.filter((r) => r.status === 'failed').length;
-    if (recent.length < threshold || inARow < threshold) return;
+    const recent = (await ctx.catalog.schedules.list(p.key, threshold + 1)).filter((r) => r.slot <= slot);
+    const streak = recent.findIndex((r) => r.status !== 'failed');
+    const inARow = streak === -1 ? recent.length : streak;
+    if (inARow !== threshold) return;
     alerts.raise({
       kind: 'schedule-failed',
       severity: 'critical',
