@@ -77,6 +77,7 @@ snapshot_id() {
 
 # One field of the JSON document on stdin; the length of an array field.
 json_field() { node --input-type=commonjs -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8"))[process.argv[1]])' "$1"; }
+json_path() { node --input-type=commonjs -e 'let v = JSON.parse(require("fs").readFileSync(0, "utf8")); for (const k of process.argv[1].split(".")) v = v?.[k]; console.log(v ?? "")' "$1"; }
 json_count() { node --input-type=commonjs -e 'const k = process.argv[1]; console.log(JSON.parse(require("fs").readFileSync(0, "utf8"))[k].length + " " + k)' "$1"; }
 
 cp -R "$EXAMPLE" "$WORK/acme"
@@ -129,6 +130,31 @@ step "Compare the restored files with the copy taken before the edit"
 echo "\$ diff -r original-payments-api restored"
 diff -r "$WORK/original-payments-api" "$WORK/restored"
 echo "identical: the restore brought back 1.0.0 byte for byte"
+
+step "Deploy 1.2.0 to prod as a pipeline does: capture every prod item first (its deployment id is printed)"
+deployment="$(cairn deploy start --env prod --release 1.2.0 --change CHG-1002 --json | json_path deployment.id)"
+echo "deployment $deployment"
+run deploy show "$deployment"
+
+step "The release gate: passes only when every prod item has an intact, current pre-deploy capture of 1.2.0"
+run gate --env prod --release 1.2.0
+
+step "The deployment goes wrong: it sets payments-api to 0 replicas and adds a debug file; the pipeline says it failed"
+sed 's/^  replicas: 8$/  replicas: 0/' "$EDITED" >"$EDITED.new"
+mv "$EDITED.new" "$EDITED"
+echo "DEBUG=true" >"$ITEM_DIR/debug.env"
+echo "$EDITED: $(grep '^  replicas:' "$EDITED" | tr -s ' '); added $ITEM_DIR/debug.env"
+run drift --env prod || true # exit 1: live state differs from the latest snapshots
+run deploy fail "$deployment" --reason "smoke tests failed" # exit 1 if the rollback failed
+
+step "prod has autoRollback: the pre-deploy bundle is back, verified by reading it again"
+echo "$EDITED: $(grep '^  replicas:' "$EDITED" | tr -s ' ')"
+if [[ -e "$ITEM_DIR/debug.env" ]]; then
+  echo "quickstart: the rollback left $ITEM_DIR/debug.env behind" >&2
+  exit 1
+fi
+run drift --env prod
+echo "rolled back: prod is in its pre-deploy state again"
 
 step "Verify the whole repository, reading and hashing every stored byte"
 run check --read-data

@@ -16,6 +16,9 @@ it('the README quickstart runs end to end on the shipped example', () => {
   assert.match(r.stdout, /identical: the restore brought back 1\.0\.0 byte for byte/);
   assert.match(r.stdout, /-\s+replicas: 6\n\+\s+replicas: 8/);
   assert.match(r.stdout, /no errors found/);
+  assert.match(r.stdout, /gate PASSED: release 1\.2\.0 in prod \(4 items\)/);
+  assert.match(r.stdout, /rollback R-\d{8}-[a-z2-7]{6}: completed\n\s+payments-api-prod: verified/);
+  assert.match(r.stdout, /rolled back: prod is in its pre-deploy state again/);
   // The server part: a viewer reads through the API, is refused a snapshot, and the CLI works through it.
   assert.match(r.stdout, /cairn serve is listening on http:\/\/127\.0\.0\.1:\d+/);
   assert.match(r.stdout, /\n\d+ snapshots\n/);

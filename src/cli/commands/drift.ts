@@ -51,8 +51,9 @@ export function registerDrift(program: Command): void {
 export function renderDrift(r: DriftReport): string {
   const bad = r.items.filter((i) => i.drifted || i.error);
   const lines = [
-    `drift in ${r.environment} at ${r.checkedAt}: ${bad.length} of ${r.items.length} item${r.items.length === 1 ? '' : 's'} ` +
-      (bad.length === 0 ? 'all match their latest snapshot' : 'differ or could not be compared'),
+    bad.length === 0
+      ? `no drift in ${r.environment} at ${r.checkedAt}: ${r.items.length === 1 ? 'the item matches its' : `all ${r.items.length} items match their`} latest snapshot`
+      : `drift in ${r.environment} at ${r.checkedAt}: ${bad.length} of ${r.items.length} item${r.items.length === 1 ? '' : 's'} differ or could not be compared`,
   ];
   for (const i of r.items) lines.push(...renderItem(i));
   return lines.join('\n');
