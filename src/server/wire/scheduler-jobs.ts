@@ -22,7 +22,7 @@ export type JobOutcome =
 /**
  * One scheduled run: `tier:`/`item:` take snapshots of their items (trigger `scheduled`) with a
  * repository opened for the run, then replicate as a snapshot through the API does; `drift:` checks
- * the environment's live configuration against its snapshots and alerts when it drifted.
+ * the environment's live configuration against its snapshots and alerts once per distinct drift.
  */
 export async function runScheduledJob(
   ctx: WireContext,
