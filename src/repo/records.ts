@@ -1,4 +1,4 @@
-import type { RunMetadata, SnapshotStatus } from '../catalog/index.js';
+import type { RunMetadata, SnapshotStatus, TicketState } from '../catalog/index.js';
 
 /** `snapshots/<id>`: the commit point of a snapshot. Its id is the SHA-256 of the stored bytes. */
 export interface SnapshotObject {
@@ -14,6 +14,8 @@ export interface SnapshotObject {
   readonly addedBytes: number;
   readonly retainUntil: string | null;
   readonly unreadable: readonly string[];
+  /** The change ticket the policy required for this run, as the ticket system answered then (absent when none was). */
+  readonly ticket?: TicketState;
 }
 
 /** `verifications/<id>`: an unchanged state seen again, pointing at the snapshot that holds it. */
@@ -21,6 +23,8 @@ export interface VerificationObject {
   readonly version: 1;
   readonly meta: RunMetadata;
   readonly snapshot: string;
+  /** As SnapshotObject.ticket. */
+  readonly ticket?: TicketState;
 }
 
 export const SNAPSHOT_AAD = 'cairn-snapshot-v1';

@@ -265,6 +265,13 @@ describe('deployments', () => {
       );
       const results = await takeSnapshots(session, strict, { items: ['db'], run: { change: 'CHG1' }, now: NOW });
       assert.equal(results[0]?.ticket?.id, 'CHG1');
+      // Kept in the snapshot's (or verification's) own object in the repository, beside the snapshot.
+      const r0 = results[0]!;
+      const stored = r0.verification
+        ? await session.repo.loadVerification(r0.verification)
+        : await session.repo.loadSnapshot(r0.id!);
+      assert.equal(stored.ticket?.id, 'CHG1');
+      assert.equal(stored.ticket?.approved, true);
       const untouched = await takeSnapshots(session, strict, { items: ['flags'], run: {}, now: NOW });
       assert.equal(untouched[0]?.ticket, undefined);
     } finally {

@@ -106,7 +106,7 @@ export async function startDeployment(
   const results = await takeSnapshots(
     session,
     policy,
-    { environment: input.environment, run: runOf(meta, 'pre-deploy'), now },
+    { environment: input.environment, run: runOf(meta, 'pre-deploy'), now, ...(ticket ? { ticket } : {}) },
     progress,
   );
   const pre = bundleOf(id, 'pre', results);

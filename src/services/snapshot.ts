@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { SnapshotRecord, TicketState } from '../catalog/index.js';
 import { CairnError, isCairnError } from '../errors/index.js';
 import { type Item, type LockMode, type Policy, retainUntil } from '../policy/index.js';
-import type { Repository, SnapshotObject, TreeEntry } from '../repo/index.js';
+import type { Repository, SnapshotObject, TreeEntry, VerificationObject } from '../repo/index.js';
 import type { SourceEntry, Unreadable } from '../sources/index.js';
 import { snapshotRecord, verificationRecord } from './catalog-sync.js';
 import { checkChangeTicket } from './change-tickets/index.js';
@@ -24,6 +24,8 @@ export interface SnapshotRequest {
   /** Write a new snapshot even when nothing changed. */
   readonly force?: boolean;
   readonly now?: Date;
+  /** A change ticket the caller already checked (a deployment's), kept with each snapshot when this run needs none of its own. */
+  readonly ticket?: TicketState;
 }
 
 export type ItemStatus = 'created' | 'unchanged' | 'partial' | 'failed';
@@ -88,7 +90,7 @@ export async function takeSnapshots(
     })),
   );
   const envs = [...new Set(items.map((i) => i.environment))];
-  const ticket = await checkChangeTicket(policy, {
+  const checked = await checkChangeTicket(policy, {
     action: 'snapshot',
     tiers: items.map((i) => i.tier),
     environment: request.environment ?? (envs.length === 1 ? envs[0] : undefined),
@@ -100,7 +102,11 @@ export async function takeSnapshots(
   try {
     await session.repo.loadIndex();
     const results: ItemResult[] = [];
-    for (const item of items) results.push(await snapshotOne(session, policy, item, request, progress, pipeline));
+    // The ticket checked here, or the one the caller checked for a larger action (a deployment's): kept in
+    // every snapshot and verification object, so the evidence is as immutable as the snapshot.
+    const ticket = checked ?? request.ticket;
+    const run = ticket ? { ...request, ticket } : request;
+    for (const item of items) results.push(await snapshotOne(session, policy, item, run, progress, pipeline));
     return ticket ? results.map((r) => ({ ...r, ticket })) : results;
   } finally {
     await pipeline.close();
@@ -248,10 +254,9 @@ class ItemSnapshot {
           locks: this.session.catalog.locks,
         });
       }
-      const verification = await repo.saveVerification({ version: 1, meta, snapshot: parent.id }, retainIso, this.mode);
-      await this.session.catalog.putVerification(
-        verificationRecord(verification, { version: 1, meta, snapshot: parent.id }),
-      );
+      const seen: VerificationObject = { version: 1, meta, snapshot: parent.id, ...this.ticket() };
+      const verification = await repo.saveVerification(seen, retainIso, this.mode);
+      await this.session.catalog.putVerification(verificationRecord(verification, seen));
       return {
         ...common,
         status: 'unchanged',
@@ -289,6 +294,7 @@ class ItemSnapshot {
       addedBytes: storedBytes,
       retainUntil: retainIso,
       unreadable: this.unreadable.map((u) => u.path),
+      ...this.ticket(),
     };
     const id = await repo.saveSnapshot(object, this.mode);
     const record: SnapshotRecord = snapshotRecord(id, object);
@@ -303,6 +309,10 @@ class ItemSnapshot {
       retainUntil: retainIso,
       durationMs: Date.now() - started,
     };
+  }
+
+  private ticket(): { ticket?: TicketState } {
+    return this.request.ticket ? { ticket: this.request.ticket } : {};
   }
 
   private *fileBlobs(): Iterable<string> {
