@@ -1,6 +1,5 @@
 import { hkdfSync, randomBytes, scrypt as scryptCb } from 'node:crypto';
 import { promisify } from 'node:util';
-import { argon2id } from 'hash-wasm';
 import { CairnError } from '../../errors/index.js';
 
 const scrypt = promisify(scryptCb) as (pw: Buffer, salt: Buffer, len: number, o: object) => Promise<Buffer>;
@@ -51,6 +50,10 @@ export async function passphraseKek(passphrase: string, kdf: Kdf, where: string)
       throw outOfBounds(where, kdf);
     }
     if (kdf.v !== 0x13) throw outOfBounds(where, kdf);
+    // Loaded when a key asks for Argon2id: 260 KB of WebAssembly glue every other command need not parse.
+    const wasm = await import('hash-wasm');
+    // hash-wasm is a UMD module: imported dynamically from the bundle, its exports sit under `default`.
+    const argon2id = wasm.argon2id ?? (wasm as unknown as { default: typeof wasm }).default.argon2id;
     const hash = await argon2id({
       password,
       salt,
