@@ -36,6 +36,11 @@ for (const r of rows.filter((x) => x.tool === 'cairn' && /^(pre-deploy|gate|post
   const n = r.step.split('-').pop()!;
   rounds.set(n, (rounds.get(n) ?? 0) + (r.status === 'ok' ? r.value : Number.NaN));
 }
+const serveRounds = new Map<string, number>();
+for (const r of rows.filter((x) => x.tool === 'cairn-serve' && /^(pre-deploy|gate|post-deploy)-\d+$/.test(x.step))) {
+  const n = r.step.split('-').pop()!;
+  serveRounds.set(n, (serveRounds.get(n) ?? 0) + (r.status === 'ok' ? r.value : Number.NaN));
+}
 const resticRounds = new Map<string, number>();
 for (const r of rows.filter((x) => x.tool === 'restic' && /^(pre-deploy|post-deploy)-\d+$/.test(x.step))) {
   const n = r.step.split('-').pop()!;
@@ -63,6 +68,31 @@ const lines = [
     .map((r) => r.value)
     .join(', ')} |`,
   `| **Cairn: the round (pre + gate + post)** | **${fmt(median([...rounds.values()]))}** | ${[...rounds.values()].map((v) => v.toFixed(2)).join(', ')} |`,
+  `| Cairn through cairn serve: deploy start | ${fmt(median(of('cairn-serve', 'pre-deploy').map((r) => r.value)))} | ${of(
+    'cairn-serve',
+    'pre-deploy',
+  )
+    .map((r) => r.value)
+    .join(', ')} |`,
+  `| Cairn through cairn serve: gate | ${fmt(median(of('cairn-serve', 'gate').map((r) => r.value)))} | ${of(
+    'cairn-serve',
+    'gate',
+  )
+    .map((r) => r.value)
+    .join(', ')} |`,
+  `| Cairn through cairn serve: deploy finish | ${fmt(median(of('cairn-serve', 'post-deploy').map((r) => r.value)))} | ${of(
+    'cairn-serve',
+    'post-deploy',
+  )
+    .map((r) => r.value)
+    .join(', ')} |`,
+  `| **Cairn through cairn serve: the round** | **${fmt(median([...serveRounds.values()]))}** | ${[...serveRounds.values()].map((v) => v.toFixed(2)).join(', ')} |`,
+  `| a CLI process that does nothing (\`cairn --version\`) | ${fmt(median(of('cairn-serve', 'startup').map((r) => r.value)))} | ${of(
+    'cairn-serve',
+    'startup',
+  )
+    .map((r) => r.value)
+    .join(', ')} |`,
   `| restic: backup of the same 20 folders, twice (pre + post; no gate) | ${fmt(median([...resticRounds.values()]))} | ${[...resticRounds.values()].map((v) => v.toFixed(2)).join(', ')} |`,
   `| Cairn: drift over the whole corpus | ${fmt(median(of('cairn', 'drift').map((r) => r.value)))} | ${of(
     'cairn',

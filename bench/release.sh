@@ -78,6 +78,27 @@ for i in $(seq 1 "$ROUNDS"); do
   fi
 done
 
+say "the same round through cairn serve (the pipeline holds a token, not the repository key)"
+TOKEN=$(cairn token create --name bench-ci --role operator --expires 1d --json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).token)')
+PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+CAIRN_HOME=$RUN/cairn/home node "$ROOT/bin/cairn.js" --repo "$RUN/cairn/repo" --config "$RUN/cairn.yaml" serve --port "$PORT" --no-scheduler \
+  >"$RUN/logs/serve.out" 2>"$RUN/logs/serve.err" &
+SERVE_PID=$!
+trap 'kill "$SERVE_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+remote() { CAIRN_SERVER=http://127.0.0.1:$PORT CAIRN_TOKEN=$TOKEN node "$ROOT/bin/cairn.js" "$@"; }
+export -f remote
+export PORT TOKEN
+for i in $(seq 1 "$ROUNDS"); do
+  measure cairn-serve "pre-deploy-$i" bash -c 'remote deploy start --env prod --release "9.1.$0" --json' "$i" || true
+  id=$(node -e 'try { console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).deployment.id) } catch { console.log("") }' "$RUN/logs/cairn-serve-pre-deploy-$i.out")
+  measure cairn-serve "gate-$i" bash -c 'remote gate --env prod --release "9.1.$0" --json' "$i" || true
+  measure cairn-serve "post-deploy-$i" bash -c 'remote deploy finish "$0" --json' "$id" || true
+done
+kill "$SERVE_PID" 2>/dev/null || true
+wait "$SERVE_PID" 2>/dev/null || true
+for _ in 1 2 3; do measure cairn-serve startup bash -c 'node "$ROOT/bin/cairn.js" --version'; done
+
 say "drift over the whole corpus against the metadata-walk floor"
 for _ in 1 2 3; do
   measure floor walk bash -c 'find "$CORPUS" -type f -printf "%s %T@\n" >/dev/null'
