@@ -5,7 +5,7 @@ export type ScheduleRunStatus = 'claimed' | 'running' | 'ok' | 'failed' | 'skipp
 
 /** One slot of one schedule, as claimed by a `cairn serve` replica (times ISO 8601 UTC). */
 export interface ScheduleRunRecord {
-  /** `tier:<name>`, `item:<name>` or `drift:<environment>`. */
+  /** `tier:<name>`, `tier:<name>@<environment>` (maintenanceWindowsOnly), `item:<name>` or `drift:<environment>`. */
   readonly scheduleKey: string;
   /** The cron time: the slot's identity, even when the run waited for a maintenance window. */
   readonly slot: string;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Item, MaintenanceWindow, Policy, Schedule } from '../policy/index.js';
+import { isCairnError } from '../errors/index.js';
+import { type Item, type MaintenanceWindow, type Policy, parsePolicy, type Schedule } from '../policy/index.js';
 import {
   dueAt,
   dueRun,
@@ -11,6 +12,7 @@ import {
   type PlannedSchedule,
   planSchedules,
   slotsBetween,
+  windowOpen,
 } from './schedule-plan.js';
 
 const sched = (cron: string, timezone = 'UTC', maintenanceWindowsOnly = false): Schedule => ({
@@ -62,6 +64,76 @@ describe('planSchedules', () => {
       ],
     );
     assert.equal(plans[0]?.environment, 'prod');
+  });
+
+  it('splits a windowed tier schedule per environment, each with its own windows', () => {
+    const staging: MaintenanceWindow = {
+      ...sunday,
+      text: 'sat 22:00-23:00 UTC',
+      days: [6],
+      startMinute: 1320,
+      endMinute: 1380,
+      timezone: 'UTC',
+    };
+    const policy = {
+      tiers: {
+        0: { name: '0', schedule: sched('0 * * * *', 'UTC', true) },
+        1: { name: '1', schedule: sched('0 * * * *') },
+      },
+      environments: {
+        prod: { name: 'prod', maintenanceWindows: [sunday], autoRollback: false },
+        staging: { name: 'staging', maintenanceWindows: [staging], autoRollback: false },
+      },
+      items: [
+        item('a', '0', { environment: 'prod' }),
+        item('b', '0', { environment: 'staging' }),
+        item('c', '0', { environment: 'prod' }),
+        item('d', '1', { environment: 'prod' }),
+        item('e', '1', { environment: 'staging' }),
+      ],
+    } as unknown as Policy;
+    const plans = planSchedules(policy);
+    assert.deepEqual(
+      plans.map((p) => [p.key, p.name, p.environment ?? null, p.items, p.windows.map((w) => w.text)]),
+      [
+        ['tier:0@prod', '0', 'prod', ['a', 'c'], ['sun 02:00-04:00 Europe/London']],
+        ['tier:0@staging', '0', 'staging', ['b'], ['sat 22:00-23:00 UTC']],
+        // Without maintenanceWindowsOnly the tier stays one schedule.
+        ['tier:1', '1', null, ['d', 'e'], ['sun 02:00-04:00 Europe/London', 'sat 22:00-23:00 UTC']],
+      ],
+    );
+    // A prod item is never due in staging's window.
+    const prod = plans[0]!;
+    assert.equal(windowOpen(prod, at('2026-11-28T22:30:00Z')), false, "staging's window");
+    assert.equal(windowOpen(prod, at('2026-11-29T02:30:00Z')), true, "prod's window");
+  });
+
+  it('refuses a policy whose item has no environment under a schedule that waits for windows', () => {
+    const text = `version: 1
+governance: { retentionClasses: { internal: { keep: 400d } } }
+tiers:
+  0: { retentionClass: internal, schedule: { cron: "0 * * * *", maintenanceWindowsOnly: true } }
+environments:
+  prod: { maintenanceWindows: ["sun 02:00-04:00 UTC"] }
+items:
+  - name: app
+    owner: team
+    tier: 0
+    environment: prod
+    sources: [{ files: { root: conf } }]
+  - name: loose
+    owner: team
+    tier: 0
+    sources: [{ files: { root: conf } }]
+`;
+    assert.throws(
+      () => parsePolicy(text, 'cairn.yaml'),
+      (err: unknown) =>
+        isCairnError(err, 'CAIRN_E_POLICY_INVALID') &&
+        /cairn\.yaml:15:.*item "loose": tier 0's schedule runs only in maintenance windows, but it has no environment/.test(
+          err.message,
+        ),
+    );
   });
 });
 
@@ -122,6 +194,22 @@ describe('maintenance windows', () => {
     assert.equal(iso(open?.slot), '2026-11-29T02:00:00.000Z');
     assert.equal(open?.ready, true);
     assert.equal(open?.skipped, 16); // 10:00 Saturday … 01:00 Sunday
+  });
+
+  it('does not start a slot whose window closed before now (server down across it): it waits for the next window', () => {
+    const last = { slot: '2026-11-28T09:00:00.000Z', startedAt: '2026-11-28T09:00:00.100Z', status: 'ok' };
+    // Down from Saturday to Sunday 05:00, after the 02:00-04:00 window: the 03:00 slot was due at 03:00.
+    const after = dueRun(hourly, last, at('2026-11-29T05:10:00Z'));
+    assert.equal(iso(after?.slot), '2026-11-29T05:00:00.000Z');
+    assert.equal(after?.ready, false, 'not at once');
+    assert.equal(iso(after?.dueAt), '2026-12-06T02:00:00.000Z', 'the next window');
+    assert.equal(windowOpen(hourly, at('2026-11-29T05:10:00Z')), false);
+    // Inside the next window it runs.
+    const next = dueRun(hourly, last, at('2026-12-06T02:00:10Z'));
+    assert.equal(next?.ready, true);
+    assert.equal(iso(next?.slot), '2026-12-06T02:00:00.000Z');
+    assert.equal(windowOpen(hourly, at('2026-12-06T03:59:59Z')), true);
+    assert.equal(windowOpen(planned(sched('0 * * * *')), at('2026-11-29T05:10:00Z')), true, 'no windows: always');
   });
 });
 

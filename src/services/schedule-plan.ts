@@ -15,14 +15,18 @@ import {
  * which slot to run after downtime (catch-up) and when a run is late.
  */
 export interface PlannedSchedule {
-  /** `tier:<name>` (the tier's items that follow its schedule, one run), `item:<name>`, `drift:<environment>`. */
+  /**
+   * `tier:<name>` (the tier's items that follow its schedule, one run), `item:<name>`, `drift:<environment>`.
+   * A tier schedule with maintenanceWindowsOnly is one schedule per environment of its items,
+   * `tier:<name>@<environment>`, so that each environment's items run in that environment's windows.
+   */
   readonly key: string;
   readonly kind: 'tier' | 'item' | 'drift';
   /** The tier, item or environment name. */
   readonly name: string;
   /** The items a snapshot run takes (none for drift). */
   readonly items: readonly string[];
-  /** The environment a drift run checks. */
+  /** The environment a drift run checks; the environment of a `tier:<name>@<environment>` schedule's items. */
   readonly environment?: string;
   readonly schedule: Schedule;
   /** The maintenance windows of the environments concerned; used only when schedule.maintenanceWindowsOnly. */
@@ -31,7 +35,10 @@ export interface PlannedSchedule {
 
 /** The schedules of the policy, sorted by key. */
 export function planSchedules(policy: Policy): PlannedSchedule[] {
-  const tiers = new Map<string, { schedule: Schedule; items: string[]; envs: Set<string> }>();
+  const tiers = new Map<
+    string,
+    { tier: string; env?: string; schedule: Schedule; items: string[]; envs: Set<string> }
+  >();
   const out: PlannedSchedule[] = [];
   const windowsOf = (envs: Iterable<string>) =>
     [...envs].flatMap((e) => policy.environments[e]?.maintenanceWindows ?? []);
@@ -49,17 +56,27 @@ export function planSchedules(policy: Policy): PlannedSchedule[] {
       });
       continue;
     }
-    const group = tiers.get(item.tier) ?? { schedule, items: [], envs: new Set<string>() };
+    // Windowed: one schedule per environment, each in its own windows (not the union of all of them).
+    const env = schedule.maintenanceWindowsOnly ? item.environment : undefined;
+    const key = env === undefined ? `tier:${item.tier}` : `tier:${item.tier}@${env}`;
+    const group = tiers.get(key) ?? {
+      tier: item.tier,
+      ...(env === undefined ? {} : { env }),
+      schedule,
+      items: [],
+      envs: new Set<string>(),
+    };
     group.items.push(item.name);
     if (item.environment) group.envs.add(item.environment);
-    tiers.set(item.tier, group);
+    tiers.set(key, group);
   }
-  for (const [tier, g] of tiers) {
+  for (const [key, g] of tiers) {
     out.push({
-      key: `tier:${tier}`,
+      key,
       kind: 'tier',
-      name: tier,
+      name: g.tier,
       items: g.items,
+      ...(g.env === undefined ? {} : { environment: g.env }),
       schedule: g.schedule,
       windows: windowsOf(g.envs),
     });
@@ -126,6 +143,17 @@ export function dueAt(planned: PlannedSchedule, slot: Date): Date {
   return nextWindowStart(windows, slot) ?? slot;
 }
 
+/**
+ * Whether a run of the schedule may start at `now`: always, except with maintenanceWindowsOnly (and
+ * windows), when one of the windows must be open. A slot that was due inside a window that has closed
+ * since (the server was down across it) waits for the next one.
+ */
+export function windowOpen(planned: PlannedSchedule, now: Date): boolean {
+  const { schedule, windows } = planned;
+  if (!schedule.maintenanceWindowsOnly || windows.length === 0) return true;
+  return windows.some((w) => windowContains(w, now));
+}
+
 /** The latest recorded run of a schedule, as far as planning needs it. */
 export interface LastRun {
   readonly slot: string;
@@ -135,6 +163,7 @@ export interface LastRun {
 
 export interface DueRun {
   readonly slot: Date;
+  /** The slot, or the window start it waits for (the next one when the slot's window closed before now). */
   readonly dueAt: Date;
   /** Whether it may start now (false: it waits for a maintenance window). */
   readonly ready: boolean;
@@ -149,6 +178,7 @@ export interface DueRun {
  * run. After downtime that is one run, whatever the number of slots missed; those are counted as
  * skipped. A slot before the time the last run started is covered by that run (it waited for a
  * window or for the repository) and is not run again. No recorded run at all: the latest slot runs.
+ * With maintenanceWindowsOnly it is ready only while a window is open (windowOpen).
  */
 export function dueRun(planned: PlannedSchedule, last: LastRun | undefined, now: Date): DueRun | undefined {
   const slot = latestSlot(planned.schedule, now);
@@ -158,7 +188,9 @@ export function dueRun(planned: PlannedSchedule, last: LastRun | undefined, now:
     if (slot <= lastSlot) return undefined;
     if (last.startedAt && last.status !== 'failed' && slot < new Date(last.startedAt)) return undefined;
   }
-  const due = dueAt(planned, slot);
+  let due = dueAt(planned, slot);
+  // Due, but its window has closed meanwhile: due at the next window start instead.
+  if (due <= now && !windowOpen(planned, now)) due = nextWindowStart(planned.windows, now) ?? due;
   const missed = last ? slotsBetween(planned.schedule, new Date(last.slot), new Date(slot.getTime() - 1)) : [];
   return {
     slot,

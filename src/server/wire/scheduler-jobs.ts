@@ -17,12 +17,15 @@ export const SCHEDULER_IDENTITY = 'system:scheduler';
 export type JobOutcome =
   | { readonly status: 'ok' | 'failed'; readonly details: Record<string, unknown> }
   /** The run could not start (the repository is locked): the slot stays claimed and is tried again. */
-  | { readonly status: 'blocked'; readonly reason: string };
+  | { readonly status: 'blocked'; readonly reason: string }
+  /** The run lost its claim (another replica took the slot over): stopped, nothing to record. */
+  | { readonly status: 'aborted' };
 
 /**
  * One scheduled run: `tier:`/`item:` take snapshots of their items (trigger `scheduled`) with a
  * repository opened for the run, then replicate as a snapshot through the API does; `drift:` checks
  * the environment's live configuration against its snapshots and alerts once per distinct drift.
+ * `signal` aborts when the run lost its claim: no further item, no replication, no alert ('aborted').
  */
 export async function runScheduledJob(
   ctx: WireContext,
@@ -30,12 +33,16 @@ export async function runScheduledJob(
   planned: PlannedSchedule,
   slot: string,
   alerts: AlertRaiser,
+  signal: AbortSignal = new AbortController().signal,
 ): Promise<JobOutcome> {
   try {
-    return planned.kind === 'drift'
-      ? await driftJob(ctx, policy, planned, slot, alerts)
-      : await snapshotJob(ctx, policy, planned);
+    const outcome =
+      planned.kind === 'drift'
+        ? await driftJob(ctx, policy, planned, slot, alerts, signal)
+        : await snapshotJob(ctx, policy, planned, signal);
+    return signal.aborted ? { status: 'aborted' } : outcome;
   } catch (err) {
+    if (signal.aborted) return { status: 'aborted' };
     if (isCairnError(err, 'CAIRN_E_REPO_LOCKED')) return { status: 'blocked', reason: err.message };
     const error = isCairnError(err)
       ? { code: err.code, message: err.message }
@@ -44,12 +51,20 @@ export async function runScheduledJob(
   }
 }
 
-async function snapshotJob(ctx: WireContext, policy: Policy, planned: PlannedSchedule): Promise<JobOutcome> {
+async function snapshotJob(
+  ctx: WireContext,
+  policy: Policy,
+  planned: PlannedSchedule,
+  signal: AbortSignal,
+): Promise<JobOutcome> {
   return ctx.withRepository(async (repo) => {
+    signal.throwIfAborted();
     const results = await takeSnapshots({ repo, catalog: ctx.catalog, close: async () => {} }, policy, {
       items: planned.items,
       run: { trigger: 'scheduled', actor: SCHEDULER_IDENTITY },
+      signal,
     });
+    signal.throwIfAborted();
     const failed = results.filter((r) => r.status === 'failed');
     let replicated: boolean | undefined;
     if (failed.length < results.length) {
@@ -76,11 +91,14 @@ async function driftJob(
   planned: PlannedSchedule,
   slot: string,
   alerts: AlertRaiser,
+  signal: AbortSignal,
 ): Promise<JobOutcome> {
   const environment = planned.environment ?? planned.name;
-  const report = await ctx.withRepository((repo) =>
-    driftCheck({ repo, catalog: ctx.catalog, close: async () => {} }, policy, { environment }),
-  );
+  const report = await ctx.withRepository((repo) => {
+    signal.throwIfAborted();
+    return driftCheck({ repo, catalog: ctx.catalog, close: async () => {} }, policy, { environment });
+  });
+  signal.throwIfAborted(); // taken over meanwhile: the replica that holds the slot now alerts, not this one
   const drifted = report.items.filter((i) => i.drifted || i.error);
   const items = report.items.map((i) => ({
     item: i.item,

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { ScheduleRunRecord } from '../../catalog/index.js';
 import { alertSinksFromPolicy, Notifier } from '../../notify/index.js';
 import type { Policy } from '../../policy/index.js';
-import { dueRun, hasSeconds, lateness, type PlannedSchedule, planSchedules } from '../../services/index.js';
+import { dueRun, hasSeconds, lateness, type PlannedSchedule, planSchedules, windowOpen } from '../../services/index.js';
 import { AlertRaiser, type JobOutcome, runScheduledJob } from './scheduler-jobs.js';
 import type { WireContext } from './wire-context.js';
 
@@ -32,7 +32,10 @@ const UNFINISHED = new Set(['claimed', 'running']);
  * replica whose claim won. One run per schedule at a time: a slot that falls while the previous run
  * is unfinished waits for it, and after downtime only the latest missed slot runs. A run that finds
  * the repository locked stays claimed and is tried again; a claim whose holder stopped renewing it
- * (lease) is taken over by another replica. Late and escalated runs alert once across replicas (CAS).
+ * (lease) is taken over by another replica; a run whose heartbeat finds its claim gone is aborted. A
+ * run whose end this replica failed to record is run again by it. With maintenanceWindowsOnly a run
+ * starts only while a window is open. Late and escalated runs alert once across replicas (CAS), also
+ * this replica's own run in flight and a run that starts after its late time.
  */
 export function startScheduler(ctx: WireContext, opts: SchedulerOptions): Scheduler {
   const replica = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -69,13 +72,23 @@ export function startScheduler(ctx: WireContext, opts: SchedulerOptions): Schedu
   };
 
   const tickSchedule = async (p: PlannedSchedule, policy: Policy): Promise<void> => {
-    if (running.has(p.key)) return; // this replica's run is in flight (its heartbeat keeps the claim)
+    // Read before the catalog: a run is only launched by this (sequential) tick, so none starts meanwhile.
+    const inFlight = running.has(p.key);
     const now = new Date();
     const last = await ctx.catalog.schedules.lastRun(p.key);
     if (last && UNFINISHED.has(last.status)) {
-      await checkLate(p, last, policy, now);
+      await checkLate(p, last, policy, now); // this replica's own run in flight too
+      if (inFlight) return; // its heartbeat keeps the claim
+      // With maintenanceWindowsOnly a run starts only while a window is open: a blocked retry too.
+      if (!windowOpen(p, now)) return;
       if (last.claimedBy === replica) {
-        if (last.status === 'claimed') launch(p, last.slot); // blocked before: try again
+        if (last.status === 'claimed') {
+          launch(p, last.slot); // blocked before: try again
+        } else if (await ctx.catalog.schedules.takeOver(p.key, last.slot, replica, last.claimedAt, now)) {
+          // Marked running by this replica but not in flight: recording its end failed (a catalog
+          // error). Run it again, as a takeover of its own claim.
+          launch(p, last.slot);
+        }
         return;
       }
       if (now.getTime() - Date.parse(last.claimedAt) >= leaseMs) {
@@ -85,6 +98,7 @@ export function startScheduler(ctx: WireContext, opts: SchedulerOptions): Schedu
       }
       return;
     }
+    if (inFlight) return; // finished meanwhile: the next slot at the next tick
     const due = dueRun(p, last, now);
     if (!due?.ready) return;
     const details =
@@ -100,10 +114,15 @@ export function startScheduler(ctx: WireContext, opts: SchedulerOptions): Schedu
     if (won) launch(p, slot);
   };
 
-  const checkLate = async (p: PlannedSchedule, run: ScheduleRunRecord, policy: Policy, now: Date) => {
+  /** `startedAt`: the run has just started, at that time (a catch-up run may start after its late time). */
+  const checkLate = async (p: PlannedSchedule, run: ScheduleRunRecord, policy: Policy, now: Date, startedAt?: Date) => {
     const l = lateness(new Date(run.dueAt), false, policy.alerts, now);
     const what = p.kind === 'drift' ? `drift check of ${p.name}` : `snapshot run ${p.key} (${p.items.join(', ')})`;
-    const state = run.status === 'running' ? 'still running' : 'not started';
+    const state = startedAt
+      ? `started only at ${startedAt.toISOString()}`
+      : run.status === 'running'
+        ? 'still running'
+        : 'not started';
     const blocked = typeof run.details?.blocked === 'string' ? `: ${run.details.blocked}` : '';
     const details = {
       dueAt: run.dueAt,
@@ -118,9 +137,14 @@ export function startScheduler(ctx: WireContext, opts: SchedulerOptions): Schedu
         key: p.key,
         slot: run.slot,
         summary: `${what} due ${run.dueAt} is late: ${state} after ${policy.alerts.lateAfterMs / 1000} s${blocked}`,
-        details: { ...details, lateAt: l.lateAt.toISOString() },
+        details: {
+          ...details,
+          lateAt: l.lateAt.toISOString(),
+          ...(startedAt ? { startedAt: startedAt.toISOString() } : {}),
+        },
       });
     }
+    if (startedAt) return; // escalation is for a run still unfinished at escalateAt
     if (l.escalate && !run.escalatedAt && (await ctx.catalog.schedules.markEscalated(p.key, run.slot, now))) {
       alerts.raise({
         kind: 'schedule-escalation',
@@ -143,20 +167,33 @@ export function startScheduler(ctx: WireContext, opts: SchedulerOptions): Schedu
   const runSlot = async (p: PlannedSchedule, slot: string): Promise<void> => {
     const { schedules } = ctx.catalog;
     const claimed = await schedules.get(p.key, slot);
-    if (!claimed || !(await schedules.markStarted(p.key, slot, replica))) return;
+    const startedAt = new Date();
+    if (!claimed || !(await schedules.markStarted(p.key, slot, replica, startedAt))) return;
+    const policy = current ?? (await ctx.policy());
+    // Started after due + lateAfter (a catch-up run, a retry): late, though it may finish before a tick sees it.
+    await checkLate(p, { ...claimed, status: 'running' }, policy, startedAt, startedAt).catch((err: unknown) =>
+      opts.onError(`schedule ${p.key} late check`, err),
+    );
+    // Another replica took the slot over (our lease lapsed): stop, so that one slot never runs twice.
+    const lost = new AbortController();
     const beat = setInterval(
       () =>
-        void schedules.heartbeat(p.key, slot, replica).catch((err: unknown) => opts.onError('schedule heartbeat', err)),
+        void schedules
+          .heartbeat(p.key, slot, replica)
+          .then((held) => {
+            if (!held) lost.abort(new Error(`schedule ${p.key} slot ${slot}: claim lost to another replica`));
+          })
+          .catch((err: unknown) => opts.onError('schedule heartbeat', err)),
       Math.max(1000, Math.floor(leaseMs / 3)),
     );
     beat.unref();
-    const policy = current ?? (await ctx.policy());
     let outcome: JobOutcome;
     try {
-      outcome = await runScheduledJob(ctx, policy, p, slot, alerts);
+      outcome = await runScheduledJob(ctx, policy, p, slot, alerts, lost.signal);
     } finally {
       clearInterval(beat);
     }
+    if (outcome.status === 'aborted' || lost.signal.aborted) return; // the holder now records and alerts
     const base = { ...(claimed.details ?? {}) };
     delete base.blocked;
     if (outcome.status === 'blocked') {
