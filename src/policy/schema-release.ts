@@ -81,7 +81,10 @@ export const scheduleSchema = (description: string) =>
 
 const gitSource = z
   .strictObject({
-    url: text('git.url').describe('A URL git can fetch: file://, https://, ssh://.').optional(),
+    url: text('git.url')
+      .refine((v) => !v.startsWith('-'), { error: (iss) => `git.url "${iss.input}" must not start with "-"` })
+      .describe('A URL git can fetch: file://, https://, ssh://.')
+      .optional(),
     path: text('git.path').describe('A local repository, relative to the policy file.').optional(),
     ref: text('git.ref').describe('Branch, tag or commit.'),
     subdir: z.string().describe("Only this folder of the repository; default '' (all).").optional(),

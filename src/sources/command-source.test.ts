@@ -103,4 +103,31 @@ describe('command source', () => {
   test('a missing cwd is CAIRN_E_SOURCE', async () => {
     await assert.rejects(runCommandSource(cmd('true', { cwd: join(dir, 'missing') }), 'cm'), /could not be started/);
   });
+
+  test('a background child left running is ended when the shell exits; the output is returned at once', async () => {
+    const pidFile = join(dir, 'bg.pid');
+    const r = await runCommandSource(cmd(`sleep 30 & echo $! > ${pidFile}; echo ok`, { timeoutMs: 20_000 }), 'cm');
+    assert.equal(r.entries[0]!.content!.toString(), 'ok\n');
+    const child = Number(readFileSync(pidFile, 'utf8').trim());
+    assert.ok(child > 0);
+    assert.equal(await gone(child), true, `background sleep ${child} still runs`);
+  });
+
+  test('a background child that ignores SIGTERM and holds stdout: no spurious timeout, SIGKILL after the grace', async () => {
+    const pidFile = join(dir, 'bg-stubborn.pid');
+    // The shell waits until the child has set its trap (it writes its pid after) before it exits.
+    const run = `sh -c 'trap "" TERM; echo $$ > ${pidFile}; while :; do sleep 1; done' & while [ ! -s ${pidFile} ]; do sleep 0.01; done; echo ok`;
+    const r = await runCommandSource(cmd(run, { timeoutMs: 20_000 }), 'cm');
+    assert.equal(r.entries[0]!.content!.toString(), 'ok\n');
+    assert.equal(await gone(Number(readFileSync(pidFile, 'utf8').trim())), true);
+  });
 });
+
+/** Waits (up to 10 s) for a process to stop running. */
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 200; i++) {
+    if (!running(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}

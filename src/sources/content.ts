@@ -24,18 +24,72 @@ export function sourceError(
   return new CairnError('CAIRN_E_SOURCE', `item ${item}: ${label}: ${problem}`, { item, source: label, ...details });
 }
 
-/** A URL fit for messages: the password in the userinfo and `password`/`token` query values become ***. */
+/**
+ * A URL fit for messages: any userinfo (a password, or a token given as the user name) and
+ * `password`/`token`/`secret`/`key` query values become ***. Only the literal user `git` (ssh
+ * `git@host:org/repo`) stays readable. A keyword/value connection string (`host=db password=x`)
+ * gets its password masked.
+ */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
+    if (u.username && u.username !== 'git') u.username = '***';
     if (u.password) u.password = '***';
     for (const key of [...u.searchParams.keys()]) {
       if (/pass|token|secret|key/i.test(key)) u.searchParams.set(key, '***');
     }
     return u.toString();
   } catch {
-    return url.replace(/\/\/([^/:@]*):[^@/]*@/, '//$1:***@');
+    return redactConninfo(
+      url
+        // scheme://user:pass@ and scheme://user@ (anything that did not parse as a URL)
+        .replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@\s]+)@/i, (_m, scheme: string, info: string) =>
+          info === 'git' ? `${scheme}git@` : `${scheme}***@`,
+        )
+        // scp form user@host:path
+        .replace(/^([^/:@\s]+)@([^/:\s]+:)/, (_m, user: string, host: string) =>
+          user === 'git' ? `git@${host}` : `***@${host}`,
+        ),
+    );
   }
+}
+
+/** `password=…` of a libpq keyword/value string (`host=db password='a b'`) replaced by `password=***`. */
+export function redactConninfo(text: string): string {
+  return text.replace(/(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s'][^\s]*)/gi, '$1***');
+}
+
+/**
+ * The credentials in a URL or keyword/value connection string, to scrub from messages (decoded and
+ * as written): the password, or a user name other than `git` when it comes alone (a token), secret
+ * query values, a `password=` value.
+ */
+export function secretsOf(url: string): string[] {
+  const out = new Set<string>();
+  const add = (v: string | undefined) => {
+    if (!v) return;
+    out.add(v);
+    try {
+      out.add(decodeURIComponent(v));
+    } catch {
+      // Not percent-encoded.
+    }
+  };
+  try {
+    const u = new URL(url);
+    if (u.password) add(u.password);
+    else if (u.username !== 'git') add(u.username);
+    for (const [key, value] of u.searchParams) if (/pass|token|secret|key/i.test(key)) add(value);
+  } catch {
+    const info = /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^/@\s]+)@/i.exec(url)?.[1];
+    const colon = info?.indexOf(':') ?? -1;
+    if (info && colon >= 0) add(info.slice(colon + 1));
+    else if (info && info !== 'git') add(info);
+    for (const m of url.matchAll(/\bpassword\s*=\s*('(?:[^'\\]|\\.)*'|[^\s'][^\s]*)/gi)) {
+      add(m[1]!.replace(/^'|'$/g, ''));
+    }
+  }
+  return [...out];
 }
 
 /** text with every secret given replaced by ***. */

@@ -9,7 +9,28 @@ import { fetchHttpSource } from './http-source.js';
 const JSON_BODY = '{"flags":{"checkout":true,"beta":{"on":false}}}';
 const YAML_BODY = 'flags:\n  checkout: true\n';
 let server: Server;
+let other: Server;
 let base = '';
+let otherBase = '';
+const otherSeen: Array<Record<string, string | string[] | undefined>> = [];
+let endlessStopped = 0;
+
+/** A chunked body without Content-Length that never ends on its own: 64 KiB chunks until the client goes. */
+function endless(res: import('node:http').ServerResponse, status: number): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  let stopped = false;
+  res.on('close', () => {
+    if (!stopped) endlessStopped++;
+    stopped = true;
+  });
+  const pump = () => {
+    while (!stopped && res.write(chunk));
+    if (!stopped) res.once('drain', pump);
+  };
+  res.write('[');
+  pump();
+}
 const seen: Array<Record<string, string | string[] | undefined>> = [];
 
 before(async () => {
@@ -28,14 +49,33 @@ before(async () => {
       if (req.headers.authorization === 'Bearer flag-token-123') reply(200, JSON_BODY);
       else reply(401, '{"error":"unauthorised"}');
     } else if (req.url === '/slow') setTimeout(() => reply(200, JSON_BODY), 5_000).unref();
-    else reply(404, 'not found', 'text/plain');
+    else if (req.url === '/endless' || req.url === '/endless-500') endless(res, req.url === '/endless' ? 200 : 500);
+    else if (req.url === '/moved') {
+      res.writeHead(302, { location: '/json' });
+      res.end();
+    } else if (req.url === '/away') {
+      res.writeHead(301, { location: `${otherBase}/auth` });
+      res.end();
+    } else if (req.url?.startsWith('/loop')) {
+      res.writeHead(302, { location: `/loop${Number(req.url.slice(5) || '0') + 1}` });
+      res.end();
+    } else reply(404, 'not found', 'text/plain');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  other = createServer((req, res) => {
+    otherSeen.push(req.headers);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON_BODY);
+  });
+  await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+  otherBase = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
 });
 after(() => {
-  server.closeAllConnections();
-  server.close();
+  for (const s of [server, other]) {
+    s.closeAllConnections();
+    s.close();
+  }
 });
 
 const src = (path: string, over: Partial<HttpSource> = {}): HttpSource => ({
@@ -128,5 +168,50 @@ describe('http source', () => {
         return true;
       },
     );
+  });
+
+  test('a chunked body without Content-Length is cut off at the limit, the connection dropped', async () => {
+    await assert.rejects(
+      fetchHttpSource(src('/endless', { timeoutMs: 20_000 }), 'flags', {}, 1024 * 1024),
+      sourceError(/body is larger than the limit of 1048576 bytes/),
+    );
+    // The server sees the client go away: nothing keeps reading the endless stream.
+    for (let i = 0; i < 100 && endlessStopped === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(endlessStopped >= 1);
+  });
+
+  test('of a non-2xx answer only the start is read, however long the body', async () => {
+    await assert.rejects(
+      fetchHttpSource(src('/endless-500', { timeoutMs: 20_000 }), 'flags'),
+      sourceError(/answered HTTP 500: \[/),
+    );
+  });
+
+  test('a same-origin redirect is followed', async () => {
+    const r = await fetchHttpSource(src('/moved'), 'flags');
+    assert.equal(r.entries[0]!.content!.toString(), JSON_BODY);
+  });
+
+  test('a redirect to another origin is refused naming both origins; the secret header never leaves', async () => {
+    const before = otherSeen.length;
+    await assert.rejects(
+      fetchHttpSource(src('/away', { headersEnv: { Authorization: 'T' } }), 'flags', {
+        env: { T: 'Bearer flag-token-123' },
+      }),
+      sourceError(new RegExp(`redirecting from ${base} to another origin, ${otherBase}`)),
+    );
+    assert.equal(otherSeen.length, before);
+  });
+
+  test('more than 5 redirects are refused', async () => {
+    await assert.rejects(fetchHttpSource(src('/loop'), 'flags'), sourceError(/more than 5 redirects/));
+  });
+
+  test('a token given as the user name of the URL is redacted', async () => {
+    await assert.rejects(fetchHttpSource(src('', { url: `http://ghp_usertoken123@127.0.0.1:1/x` }), 'flags'), (err) => {
+      assert.ok(isCairnError(err, 'CAIRN_E_SOURCE'));
+      assert.doesNotMatch(`${err.message} ${JSON.stringify(err.details)}`, /ghp_usertoken123/);
+      return true;
+    });
   });
 });

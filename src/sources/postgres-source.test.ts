@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { isCairnError } from '../errors/index.js';
 import type { PostgresSource } from '../policy/index.js';
-import { majorMinor, readPostgres } from './postgres-source.js';
+import { majorMinor, readPostgres, redactConninfoValue, redactSettings } from './postgres-source.js';
 import type { SourceResult } from './types.js';
 
 const ADMIN = process.env.CAIRN_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -121,7 +121,7 @@ describe('postgres source', () => {
     const bad = 'postgres://cairn:hunter2secret@127.0.0.1:1/db';
     await assert.rejects(readPostgres(src({ url: bad, timeoutMs: 3_000 }), 'db'), (err) => {
       assert.ok(isCairnError(err, 'CAIRN_E_SOURCE'));
-      assert.match(err.message, /item db: postgres postgres:\/\/cairn:\*\*\*@127\.0\.0\.1:1\/db: cannot connect/);
+      assert.match(err.message, /item db: postgres postgres:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:1\/db: cannot connect/);
       assert.doesNotMatch(`${err.message}${JSON.stringify(err.details)}`, /hunter2secret/);
       return true;
     });
@@ -131,5 +131,40 @@ describe('postgres source', () => {
     assert.equal(majorMinor('16.4 (Debian 16.4-1.pgdg120+1)'), '16.4');
     assert.equal(majorMinor('17beta1'), '17');
     assert.equal(majorMinor('9.6.24'), '9.6');
+  });
+
+  // pg_settings shows primary_conninfo only on a standby (and custom settings not at all), so this is a unit test.
+  test('redactSettings / redactConninfoValue: primary_conninfo in both forms, other settings untouched', () => {
+    const rows = redactSettings([
+      { name: 'primary_conninfo', setting: "host=p port=5432 password='a b\\'c' application_name=s", source: 'x' },
+      { name: 'primary_conninfo', setting: 'postgresql://rep:pw@p:5432/db?sslmode=require', source: 'x' },
+      { name: 'other', setting: 'user=x password=hunter2', source: 'x' },
+      { name: 'work_mem', setting: '4096', source: 'x' },
+    ]);
+    assert.deepEqual(
+      rows.map((r) => r.setting),
+      [
+        'host=p port=5432 password=*** application_name=s',
+        'postgresql://rep:***@p:5432/db?sslmode=require',
+        'user=x password=***',
+        '4096',
+      ],
+    );
+    assert.equal(
+      redactConninfoValue('postgres://u@h/db?password=pw&sslmode=require'),
+      'postgres://u@h/db?password=***&sslmode=require',
+    );
+  });
+
+  test('a keyword/value connection string: its password never reaches the message', async () => {
+    await assert.rejects(
+      readPostgres(src({ url: 'host=127.0.0.1 port=1 user=x password=kv-s3cret dbname=x', timeoutMs: 3_000 }), 'db'),
+      (err) => {
+        assert.ok(isCairnError(err, 'CAIRN_E_SOURCE'), String(err));
+        assert.doesNotMatch(`${err.message} ${JSON.stringify(err.details)}`, /kv-s3cret/);
+        assert.match(err.message, /password=\*\*\*/);
+        return true;
+      },
+    );
   });
 });

@@ -1,5 +1,5 @@
 import type { PostgresSource } from '../policy/index.js';
-import { contentEntry, passwordOf, redactUrl, scrub, sourceError } from './content.js';
+import { contentEntry, passwordOf, redactConninfo, redactUrl, scrub, secretsOf, sourceError } from './content.js';
 import { sourceLabel } from './label.js';
 import * as q from './postgres-queries.js';
 import type { CollectOptions, SourceResult } from './types.js';
@@ -26,7 +26,8 @@ export async function readPostgres(
       variable: source.urlEnv,
     });
   }
-  const password = passwordOf(url);
+  // The password of a URL, or of a keyword/value string (`host=db password=x`); not a URL's bare user name.
+  const secrets = URL.canParse(url) ? [passwordOf(url)] : secretsOf(url);
   const details = { kind: 'postgres', url: redactUrl(url) };
   const { default: pg } = await import('pg');
   const client = new pg.Client({
@@ -37,7 +38,7 @@ export async function readPostgres(
     application_name: 'cairn',
   });
   client.on('error', () => undefined);
-  const why = (err: unknown) => scrub(err instanceof Error ? err.message : String(err), [password, url]);
+  const why = (err: unknown) => scrub(err instanceof Error ? err.message : String(err), [...secrets, url]);
   try {
     await client.connect();
   } catch (err) {
@@ -48,7 +49,7 @@ export async function readPostgres(
     const entries = [];
     const parts = new Set(source.include);
     if (parts.has('settings'))
-      entries.push(jsonFile('settings.json', { settings: await rows(client, q.SETTINGS_SQL) }));
+      entries.push(jsonFile('settings.json', { settings: redactSettings(await rows(client, q.SETTINGS_SQL)) }));
     if (parts.has('roles')) entries.push(jsonFile('roles.json', await roles(client)));
     if (parts.has('extensions')) {
       entries.push(jsonFile('extensions.json', { extensions: await rows(client, q.EXTENSIONS_SQL) }));
@@ -77,6 +78,27 @@ async function roles(db: Queryable): Promise<unknown> {
 
 async function rows(db: Queryable, sql: string): Promise<Record<string, unknown>[]> {
   return (await db.query(sql)).rows;
+}
+
+/**
+ * Settings rows with passwords taken out: a standby's `primary_conninfo` (`host=… password=…`, or a
+ * URL) and any other setting whose value carries a `password=` or a URL with a password.
+ */
+export function redactSettings(settings: Record<string, unknown>[]): Record<string, unknown>[] {
+  return settings.map((row) =>
+    typeof row.setting === 'string' &&
+    (row.name === 'primary_conninfo' || /password\s*=|:\/\/[^/@\s]*:[^/@\s]*@/i.test(row.setting))
+      ? { ...row, setting: redactConninfoValue(row.setting) }
+      : row,
+  );
+}
+
+/** `password=…` (keyword/value or URL query) and a URL userinfo password replaced by ***; the rest kept. */
+export function redactConninfoValue(value: string): string {
+  if (!/^\s*[a-z][a-z0-9+.-]*:\/\//i.test(value)) return redactConninfo(value);
+  return value
+    .replace(/([?&]password=)[^&#\s]*/gi, '$1***')
+    .replace(/^(\s*[a-z][a-z0-9+.-]*:\/\/[^/:@\s]*):[^/@\s]*@/i, '$1:***@');
 }
 
 /** "16.4 (Debian 16.4-1.pgdg120+1)" → "16.4"; "17beta1" → "17". */

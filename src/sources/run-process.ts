@@ -28,10 +28,15 @@ export interface ProcessOutcome {
 
 const STDERR_KEEP = 64 * 1024;
 const KILL_GRACE_MS = 2000;
+/** After the program exits, how long its output may still take to arrive (from children that keep the pipe). */
+const DRAIN_MS = 200;
 
 /**
  * Runs a program in a process group of its own: on timeout, too much output or cancellation the
  * whole group gets SIGTERM, then SIGKILL after 2 s, so a shell's children (`sleep`, `kubectl`) go too.
+ * When the program exits by itself, whatever it left running in its group (`sleep 30 &`) gets the
+ * same, and the outcome is settled from the exit plus a short drain of its output, not from the
+ * pipes closing (a background child may hold them open for ever).
  */
 export function runProcess(run: ProcessRun): Promise<ProcessOutcome> {
   return new Promise((resolve) => {
@@ -56,7 +61,17 @@ export function runProcess(run: ProcessRun): Promise<ProcessOutcome> {
         // Already gone.
       }
     };
+    let stopping = false;
+    const groupAlive = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 0);
+        return child.pid !== undefined;
+      } catch {
+        return false;
+      }
+    };
     const stop = () => {
+      stopping = true;
       killGroup('SIGTERM');
       killTimer ??= setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
     };
@@ -69,16 +84,24 @@ export function runProcess(run: ProcessRun): Promise<ProcessOutcome> {
       stop();
     };
     run.signal?.addEventListener('abort', onAbort, { once: true });
+    let drainTimer: NodeJS.Timeout | undefined;
     const finish = (o: Omit<ProcessOutcome, 'stdout' | 'stderr' | 'timedOut' | 'tooBig' | 'aborted'>) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(drainTimer);
       run.signal?.removeEventListener('abort', onAbort);
-      // The group leader is gone; whatever it left behind after a kill goes too.
-      if (killTimer) {
+      if (stopping) {
+        // The group leader is gone; whatever it left behind after a kill goes too.
         clearTimeout(killTimer);
         killGroup('SIGKILL');
+      } else if (killTimer && !groupAlive()) {
+        // Exited by itself and nothing of it is left: no SIGKILL pending.
+        clearTimeout(killTimer);
       }
+      // Stop listening to pipes a surviving child may still hold.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
       resolve({ ...o, stdout: Buffer.concat(out), stderr, timedOut, tooBig, aborted });
     };
     child.stdout!.on('data', (d: Buffer) => {
@@ -100,6 +123,17 @@ export function runProcess(run: ProcessRun): Promise<ProcessOutcome> {
       child.stdin.end(run.stdin);
     }
     child.on('error', (err) => finish({ code: null, signal: null, spawnError: err.message }));
+    child.on('exit', (code, signal) => {
+      if (stopping) {
+        // Already being killed: the pipes close when the group is gone (SIGKILL at the latest).
+        drainTimer = setTimeout(() => finish({ code, signal }), KILL_GRACE_MS + DRAIN_MS);
+        return;
+      }
+      // Background children the program left: SIGTERM now, SIGKILL after the grace (even once settled).
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+      drainTimer = setTimeout(() => finish({ code, signal }), DRAIN_MS);
+    });
     child.on('close', (code, signal) => finish({ code, signal }));
     if (run.signal?.aborted) onAbort();
   });
