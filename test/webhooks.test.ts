@@ -60,7 +60,7 @@ describe('webhooks (cairn serve, SQLite)', () => {
   }
   function generic(payload: unknown, delivery: string, ts = Math.floor(Date.now() / 1000)) {
     const raw = JSON.stringify(payload);
-    const sig = createHmac('sha256', SECRETS.HOOK_SECRET).update(`${ts}.${raw}`).digest('hex');
+    const sig = createHmac('sha256', SECRETS.HOOK_SECRET).update(`${ts}.${delivery}.${raw}`).digest('hex');
     return post('generic', raw, {
       'x-cairn-delivery': delivery,
       'x-cairn-timestamp': String(ts),
@@ -161,5 +161,46 @@ describe('webhooks (cairn serve, SQLite)', () => {
       ['webhook:generic', 'ok', 'g-4', 'ok'],
     ]);
     assert.equal(events.find((e) => e.details.deliveryId === 'gh-1' && e.details.duplicate)?.details.firstResult, 'ok');
+  });
+
+  it('acts on the redelivery of a finish that arrived before its start (a temporary failure is not final)', async () => {
+    const early = await generic({ event: 'finish', environment: 'prod', deployment: 'build-10' }, 'g-5');
+    assert.equal(early.status, 404, JSON.stringify(early.body));
+    const started = await generic(
+      { event: 'start', environment: 'prod', release: '2.6.0', deployment: 'build-10' },
+      'g-6',
+    );
+    assert.equal(started.status, 200, JSON.stringify(started.body));
+    const redelivered = await generic({ event: 'finish', environment: 'prod', deployment: 'build-10' }, 'g-5');
+    assert.equal(redelivered.status, 200, JSON.stringify(redelivered.body));
+    assert.equal(redelivered.body.duplicate, undefined);
+    assert.equal(redelivered.body.status, 'succeeded');
+    const again = await generic({ event: 'finish', environment: 'prod', deployment: 'build-10' }, 'g-5');
+    assert.deepEqual([again.status, again.body.duplicate], [200, true], 'a final outcome is answered, not redone');
+  });
+
+  it('fails a deployment after it succeeded (a post-deploy check), rolling it back', async () => {
+    const failed = await github('deployment_status', { deployment, deployment_status: { state: 'failure' } }, 'gh-6');
+    assert.equal(failed.status, 200, JSON.stringify(failed.body));
+    assert.equal(failed.body.already, false);
+    assert.ok(failed.body.rollback, JSON.stringify(failed.body));
+    assert.match(show(String(failed.body.deployment)).deployment.status, /^(rolled-back|rollback-failed)$/);
+  });
+
+  it('never loses a failure sent while the start is still taking its pre-deploy bundle', async () => {
+    const start = generic({ event: 'start', environment: 'prod', release: '2.7.0', deployment: 'build-11' }, 'g-7');
+    const fail = generic({ event: 'fail', environment: 'prod', deployment: 'build-11', reason: 'canary red' }, 'g-8');
+    const [started, failedFirst] = await Promise.all([start, fail]);
+    assert.equal(started.status, 200, JSON.stringify(started.body));
+    // Either it waited for the capture, or it came before the start's record and its redelivery acts.
+    const failed =
+      failedFirst.status === 404
+        ? await generic({ event: 'fail', environment: 'prod', deployment: 'build-11', reason: 'canary red' }, 'g-8')
+        : failedFirst;
+    assert.equal(failed.status, 200, JSON.stringify(failed.body));
+    assert.equal(failed.body.duplicate, undefined);
+    const view = show(String(started.body.deployment));
+    assert.match(view.deployment.status, /^(rolled-back|rollback-failed|failed)$/);
+    assert.ok(view.pre.length >= 1);
   });
 });

@@ -109,6 +109,44 @@ for (const target of catalogTargets) {
       await assert.rejects(d.setStatus('D-zzz', 'failed'), (e) => isCairnError(e, 'CAIRN_E_NOT_FOUND'));
     });
 
+    it('changes a status by compare-and-set: of two racing writers one wins, the other is told the status', async (t) => {
+      const catalog = await fresh(t);
+      const d = catalog.deployments;
+      await d.create(deployment({ id: 'D-cas' }));
+      const outcomes = await Promise.allSettled([
+        d.setStatus('D-cas', 'succeeded', { finishedAt: '2026-11-01T01:00:00Z' }, ['started']),
+        d.setStatus('D-cas', 'failed', { reason: 'smoke tests' }, ['started']),
+      ]);
+      assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
+      const lost = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+      const now = (await d.get('D-cas'))?.status;
+      assert.ok(isCairnError(lost.reason, 'CAIRN_E_EXISTS'), String(lost.reason));
+      assert.equal(lost.reason.details?.status, now);
+      assert.match(lost.reason.message, /deployment D-cas is (succeeded|failed).*not started/);
+      // A failure after success is allowed where the caller says so; a finish after failure is not.
+      await d.setStatus('D-cas', 'failed', {}, ['started', 'succeeded']);
+      await assert.rejects(d.setStatus('D-cas', 'succeeded', {}, ['started']), (e) =>
+        isCairnError(e, 'CAIRN_E_EXISTS'),
+      );
+      assert.equal((await d.get('D-cas'))?.status, 'failed');
+      await assert.rejects(d.setStatus('D-none', 'failed', {}, ['started']), (e) =>
+        isCairnError(e, 'CAIRN_E_NOT_FOUND'),
+      );
+      const req = {
+        item: 'app',
+        requires: 'db',
+        range: '>=2',
+        when: null,
+        version: '1',
+        requiredVersion: '2.1',
+        ok: true,
+        reason: 'ok',
+      };
+      await d.setRequirements('D-cas', [req]);
+      assert.deepEqual((await d.get('D-cas'))?.requirements, [req]);
+      await assert.rejects(d.setRequirements('D-none', []), (e) => isCairnError(e, 'CAIRN_E_NOT_FOUND'));
+    });
+
     it('keeps a bundle per phase and replaces an item entry written again', async (t) => {
       const catalog = await fresh(t);
       const d = catalog.deployments;

@@ -55,7 +55,8 @@ export interface BundleEntry {
   readonly item: string;
   readonly snapshotId: string | null;
   readonly verificationId: string | null;
-  readonly status: string; // the snapshot's ItemStatus: created, unchanged, partial, failed
+  /** The snapshot's ItemStatus (created, unchanged, partial, failed), or `pending` while the capture runs. */
+  readonly status: string;
   readonly error: string | null;
 }
 
@@ -74,11 +75,19 @@ export interface Deployments {
   findExternal(source: DeploymentSource, externalId: string): Promise<DeploymentRecord | undefined>;
   /** Newest first. */
   list(filter?: DeploymentFilter): Promise<DeploymentRecord[]>;
+  /**
+   * With `expected`, a compare-and-set: the status changes only if it is still one of those, else
+   * CAIRN_E_EXISTS with the current status in details (another writer got there first).
+   * CAIRN_E_NOT_FOUND when there is no such deployment.
+   */
   setStatus(
     id: string,
     status: DeploymentStatus,
     fields?: { finishedAt?: string | null; reason?: string | null },
+    expected?: readonly DeploymentStatus[],
   ): Promise<void>;
+  /** The `requires` results, written once the pre-deploy bundle they are checked on is taken. */
+  setRequirements(id: string, requirements: readonly RequirementResult[]): Promise<void>;
   /** Replaces the entries of the same (deployment, phase, item). */
   putBundle(entries: readonly BundleEntry[]): Promise<void>;
   bundle(id: string, phase?: 'pre' | 'post'): Promise<BundleEntry[]>;
@@ -173,19 +182,36 @@ export class KyselyDeployments implements Deployments {
     id: string,
     status: DeploymentStatus,
     fields: { finishedAt?: string | null; reason?: string | null } = {},
+    expected?: readonly DeploymentStatus[],
   ): Promise<void> {
-    const result = await this.#db
+    let q = this.#db
       .updateTable('deployments')
       .set({
         status,
         ...(fields.finishedAt !== undefined ? { finished_at: fields.finishedAt && iso(fields.finishedAt) } : {}),
         ...(fields.reason !== undefined ? { reason: fields.reason } : {}),
       })
+      .where('id', '=', id);
+    if (expected !== undefined) q = q.where('status', 'in', expected.length ? [...expected] : ['']);
+    const result = await q.executeTakeFirst();
+    if (Number(result.numUpdatedRows) > 0) return;
+    const now = expected !== undefined ? await this.get(id) : undefined;
+    if (now)
+      throw exists(
+        `deployment ${id} is ${now.status}${now.finishedAt ? ` since ${now.finishedAt}` : ''}, not ${expected?.join(' or ')}: it cannot become ${status} (another request changed it first)`,
+        now,
+      );
+    throw new CairnError('CAIRN_E_NOT_FOUND', `no deployment ${id}`, { deployment: id });
+  }
+
+  async setRequirements(id: string, requirements: readonly RequirementResult[]): Promise<void> {
+    const result = await this.#db
+      .updateTable('deployments')
+      .set({ requirements: JSON.stringify(requirements) })
       .where('id', '=', id)
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) {
+    if (Number(result.numUpdatedRows) === 0)
       throw new CairnError('CAIRN_E_NOT_FOUND', `no deployment ${id}`, { deployment: id });
-    }
   }
 
   async putBundle(entries: readonly BundleEntry[]): Promise<void> {

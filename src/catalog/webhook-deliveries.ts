@@ -1,8 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { CatalogDatabase } from './schema.js';
 
-/** How long a delivery may stay 'processing' before a redelivery may take it over (its server is presumed dead). */
+/**
+ * How long a 'processing' delivery's heartbeat may go unrenewed before a redelivery may take it over
+ * (its server is presumed dead). The server working on it renews the heartbeat every HEARTBEAT_MS.
+ */
 export const STALE_PROCESSING_MS = 15 * 60 * 1000;
+export const HEARTBEAT_MS = 60 * 1000;
 
 /**
  * What became of a delivery: `processing` while it is acted on, then `ok` (acted), `ignored`
@@ -33,16 +37,28 @@ export interface WebhookOutcome {
   readonly deployment?: string | null;
   readonly detail?: string | null;
   readonly finishedAt?: string;
+  /**
+   * The failure was temporary (repository locked, a pre-deploy capture still running): a redelivery of
+   * the same id acts again. `not-found` and a `failed` with a 5xx status are retryable whatever this says.
+   */
+  readonly retryable?: boolean;
 }
 
 /**
  * The record of inbound webhook deliveries (C3.1), the record of the webhook layer, not an index.
  * `claim` inserts the row or does nothing when it exists: the caller that inserted it, and only that
- * one, acts on the delivery, whichever server received it.
+ * one, acts on the delivery, whichever server received it. A row is taken over (compare-and-set, so by
+ * one caller only) when its outcome was temporary (`not-found`, `failed` with a 5xx or marked
+ * retryable), or when it is `processing` and its heartbeat is older than STALE_PROCESSING_MS.
  */
 export interface WebhookDeliveries {
   /** True when this call recorded the delivery (act on it); false when it was already recorded. */
   claim(d: { provider: string; deliveryId: string; receivedAt: string; event: string }): Promise<boolean>;
+  /**
+   * Renews the heartbeat of a delivery this server is processing; false when it is no longer
+   * processing (completed, or taken over after all), so the caller can stop renewing.
+   */
+  heartbeat(provider: string, deliveryId: string, at?: string): Promise<boolean>;
   get(provider: string, deliveryId: string): Promise<WebhookDelivery | undefined>;
   complete(provider: string, deliveryId: string, outcome: WebhookOutcome): Promise<void>;
   /** Newest first. */
@@ -60,6 +76,8 @@ interface WebhookDeliveriesTable {
   status_code: number | null;
   detail: string | null;
   finished_at: string | null;
+  heartbeat_at: string | null;
+  retryable: number | null;
 }
 
 type Db = Kysely<CatalogDatabase & { webhook_deliveries: WebhookDeliveriesTable }>;
@@ -85,22 +103,50 @@ export class KyselyWebhookDeliveries implements WebhookDeliveries {
         status_code: null,
         detail: null,
         finished_at: null,
+        heartbeat_at: d.receivedAt,
+        retryable: 0,
       })
       .onConflict((oc) => oc.columns(['provider', 'delivery_id']).doNothing())
       .executeTakeFirst();
     if (Number(result.numInsertedOrUpdatedRows ?? 0) > 0) return true;
-    // A delivery still 'processing' long after it arrived was being handled by a server that died: the
-    // provider's redelivery takes it over (compare-and-set on received_at, so only one server does).
+    // Taken over, compare-and-set on the row's state so only one caller does: a delivery whose outcome
+    // was temporary (the provider's retry should act), or one still 'processing' whose heartbeat has not
+    // been renewed within the lease (the server handling it died; a live one renews it every minute).
     const stale = new Date(Date.parse(d.receivedAt) - STALE_PROCESSING_MS).toISOString();
     const taken = await this.#db
       .updateTable('webhook_deliveries')
-      .set({ received_at: d.receivedAt, event: d.event })
+      .set({
+        received_at: d.receivedAt,
+        heartbeat_at: d.receivedAt,
+        event: d.event,
+        result: 'processing',
+        status_code: null,
+        detail: null,
+        finished_at: null,
+        retryable: 0,
+      })
       .where('provider', '=', d.provider)
       .where('delivery_id', '=', d.deliveryId)
-      .where('result', '=', 'processing')
-      .where('received_at', '<', stale)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('result', '=', 'processing'), eb(eb.fn.coalesce('heartbeat_at', 'received_at'), '<', stale)]),
+          eb('result', '=', 'not-found'),
+          eb.and([eb('result', '=', 'failed'), eb.or([eb('status_code', '>=', 500), eb('retryable', '=', 1)])]),
+        ]),
+      )
       .executeTakeFirst();
     return Number(taken.numUpdatedRows ?? 0) > 0;
+  }
+
+  async heartbeat(provider: string, deliveryId: string, at = new Date().toISOString()): Promise<boolean> {
+    const r = await this.#db
+      .updateTable('webhook_deliveries')
+      .set({ heartbeat_at: at })
+      .where('provider', '=', provider)
+      .where('delivery_id', '=', deliveryId)
+      .where('result', '=', 'processing')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows ?? 0) > 0;
   }
 
   async get(provider: string, deliveryId: string): Promise<WebhookDelivery | undefined> {
@@ -123,6 +169,7 @@ export class KyselyWebhookDeliveries implements WebhookDeliveries {
         ...(o.deployment !== undefined ? { deployment: o.deployment } : {}),
         detail: o.detail ?? null,
         finished_at: o.finishedAt ?? new Date().toISOString(),
+        retryable: o.retryable ? 1 : 0,
       })
       .where('provider', '=', provider)
       .where('delivery_id', '=', deliveryId)

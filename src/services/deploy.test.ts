@@ -49,6 +49,12 @@ items:
     sources: [{ files: { root: src/web } }]
 `;
 
+/** A property of `target`, methods bound to it (they use private fields, which a Proxy receiver lacks). */
+function bound(target: object, key: string | symbol): unknown {
+  const v: unknown = Reflect.get(target, key);
+  return typeof v === 'function' ? v.bind(target) : v;
+}
+
 async function expectError(p: Promise<unknown>, code: ErrorCode, pattern: RegExp): Promise<void> {
   await assert.rejects(p, (err) => {
     assert.ok(isCairnError(err, code), `expected ${code}, got ${String(err)}`);
@@ -286,5 +292,128 @@ describe('deployments', () => {
     assert.equal(view.pre[0]?.status, 'failed');
     assert.match(view.pre[0]?.error ?? '', /^CAIRN_E_/);
     assert.equal((await showDeployment(session, 'D-broken')).pre[0]?.status, 'failed');
+  });
+
+  it('records the deployment before its capture; a capture that fails half-way leaves it failed, items listed', async () => {
+    write('src/web/site.conf', 'listen 80;\n');
+    const held = await session.repo.lock(true, 'prune');
+    try {
+      await expectError(
+        startDeployment(session, policy, {
+          environment: 'staging',
+          id: 'D-locked',
+          externalId: 'x-1',
+          source: 'generic',
+        }),
+        'CAIRN_E_REPO_LOCKED',
+        /locked by prune/,
+      );
+    } finally {
+      await held.release();
+    }
+    const view = await showDeployment(session, 'D-locked');
+    assert.equal(view.deployment.status, 'failed');
+    assert.match(view.deployment.reason ?? '', /^pre-deploy capture failed: CAIRN_E_REPO_LOCKED: repository is locked/);
+    assert.ok(view.deployment.finishedAt);
+    assert.deepEqual(
+      view.pre.map((e) => [e.item, e.status, e.snapshotId]),
+      [['web', 'failed', null]],
+    );
+    assert.match(view.pre[0]?.error ?? '', /CAIRN_E_REPO_LOCKED/);
+    // Neither finished nor started again under the same external id; a new start can follow.
+    await expectError(finishDeployment(session, policy, 'D-locked'), 'CAIRN_E_EXISTS', /D-locked is failed/);
+    await expectError(
+      startDeployment(session, policy, { environment: 'staging', externalId: 'x-1', source: 'generic' }),
+      'CAIRN_E_EXISTS',
+      /D-locked exists already \(failed\)/,
+    );
+  });
+
+  it('refuses to finish or fail while the pre-deploy capture runs (retryable 409), then finishes', async () => {
+    const d = session.catalog.deployments;
+    const started = new Date();
+    await d.create({
+      id: 'D-capturing',
+      environment: 'staging',
+      release: null,
+      commit: null,
+      change: null,
+      pipeline: null,
+      status: 'started',
+      source: 'cli',
+      externalId: null,
+      actor: 'ci',
+      startedAt: started.toISOString(),
+      finishedAt: null,
+      reason: null,
+      ticket: null,
+      requirements: [],
+    });
+    const pending = {
+      deployment: 'D-capturing',
+      phase: 'pre' as const,
+      item: 'web',
+      snapshotId: null,
+      verificationId: null,
+      error: null,
+    };
+    await d.putBundle([{ ...pending, status: 'pending' }]);
+    for (const attempt of [
+      finishDeployment(session, policy, 'D-capturing'),
+      failDeployment(session, policy, 'D-capturing'),
+    ])
+      await assert.rejects(attempt, (err) => {
+        assert.ok(isCairnError(err, 'CAIRN_E_EXISTS'), String(err));
+        assert.match(err.message, /D-capturing is still taking its pre-deploy bundle \(pending: web\)/);
+        assert.deepEqual([err.details?.retryable, err.details?.capture, err.httpStatus], [true, 'running', 409]);
+        return true;
+      });
+    assert.equal((await d.get('D-capturing'))?.status, 'started');
+    // A start interrupted long ago (its process died) is not waited for.
+    const later = new Date(started.getTime() + 7 * 60 * 60_000);
+    await failDeployment(session, policy, 'D-capturing', { now: later, reason: 'abandoned' });
+    assert.equal((await d.get('D-capturing'))?.status, 'failed');
+    // Once captured, a finish goes through.
+    const view = await startDeployment(session, policy, { environment: 'staging', id: 'D-captured' });
+    assert.deepEqual(
+      view.pre.map((e) => e.status),
+      ['unchanged'],
+    ); // web as at D-broken's start: verified
+    assert.equal((await finishDeployment(session, policy, 'D-captured')).deployment.status, 'succeeded');
+  });
+
+  it('fails a deployment after it succeeded, and a finish that loses the race to a failure says so', async () => {
+    const failed = await failDeployment(session, policy, 'D-captured', { reason: 'alerts after release' });
+    assert.equal(failed.deployment.status, 'failed');
+    assert.equal(failed.deployment.reason, 'alerts after release');
+    // A fail recorded while finish takes its post-deploy bundle wins: finish's compare-and-set refuses.
+    await startDeployment(session, policy, { environment: 'staging', id: 'D-race' });
+    const deployments = session.catalog.deployments;
+    const racing: Session = {
+      ...session,
+      catalog: new Proxy(session.catalog, {
+        get: (t, k) =>
+          k === 'deployments'
+            ? new Proxy(deployments, {
+                get: (dt, dk) =>
+                  dk === 'putBundle'
+                    ? async (entries: Parameters<typeof deployments.putBundle>[0]) => {
+                        // The failure lands while finish is taking its post-deploy bundle.
+                        if (entries[0]?.phase === 'post')
+                          await failDeployment(session, policy, 'D-race', { reason: 'smoke tests red' });
+                        return dt.putBundle(entries);
+                      }
+                    : bound(dt, dk),
+              })
+            : bound(t, k),
+      }),
+    };
+    await expectError(
+      finishDeployment(racing, policy, 'D-race'),
+      'CAIRN_E_EXISTS',
+      /D-race is failed .*not started: it cannot become succeeded/,
+    );
+    const after = await showDeployment(session, 'D-race');
+    assert.deepEqual([after.deployment.status, after.deployment.reason], ['failed', 'smoke tests red']);
   });
 });

@@ -103,14 +103,8 @@ export async function startDeployment(
     change: meta.change,
     now,
   });
-  const results = await takeSnapshots(
-    session,
-    policy,
-    { environment: input.environment, run: runOf(meta, 'pre-deploy'), now, ...(ticket ? { ticket } : {}) },
-    progress,
-  );
-  const pre = bundleOf(id, 'pre', results);
-  const requirements = await evaluateRequirements(session, policy, items, await snapshotsOf(session, results));
+  // The record first (status started, every item `pending`), then the capture: a finish or fail that
+  // arrives meanwhile finds the deployment and waits for the capture (captureRunning) instead of a 404.
   const record: DeploymentRecord = {
     id,
     environment: input.environment,
@@ -126,11 +120,79 @@ export async function startDeployment(
     finishedAt: null,
     reason: null,
     ticket,
-    requirements,
+    requirements: [],
   };
   await d.create(record);
+  const pending = items.map((i) => entry(id, 'pre', i.name, PENDING, null));
+  await d.putBundle(pending);
+  let pre: BundleEntry[];
+  let requirements: RequirementResult[];
+  try {
+    const results = await takeSnapshots(
+      session,
+      policy,
+      { environment: input.environment, run: runOf(meta, 'pre-deploy'), now, ...(ticket ? { ticket } : {}) },
+      progress,
+    );
+    pre = bundleOf(id, 'pre', results);
+    const taken = new Set(pre.map((e) => e.item));
+    for (const p of pending)
+      if (!taken.has(p.item)) pre.push(entry(id, 'pre', p.item, 'failed', 'not captured by the pre-deploy run'));
+    requirements = await evaluateRequirements(session, policy, items, await snapshotsOf(session, results));
+  } catch (err) {
+    // A capture that failed half-way leaves a consistent record: failed, with the reason, and every item
+    // not captured marked failed with the error (no finish can follow it; a new start can).
+    const why = isCairnError(err) ? `${err.code}: ${err.message}` : String(err);
+    try {
+      await d.putBundle(pending.map((p) => entry(id, 'pre', p.item, 'failed', why)));
+      await d.setStatus(
+        id,
+        'failed',
+        { finishedAt: new Date().toISOString(), reason: `${CAPTURE_FAILED} ${why}`.slice(0, 2000) },
+        ['started'],
+      );
+    } catch {
+      // The catalog failing too: the capture's own error is the one to report.
+    }
+    throw err;
+  }
+  await d.setRequirements(id, requirements);
   await d.putBundle(pre);
-  return { deployment: record, pre, post: [], requirements };
+  return { deployment: { ...record, requirements }, pre, post: [], requirements };
+}
+
+/** How the reason of a deployment whose pre-deploy capture stopped half-way starts. */
+export const CAPTURE_FAILED = 'pre-deploy capture failed:';
+/** The bundle status of an item whose pre-deploy snapshot is being taken. */
+export const PENDING = 'pending';
+/** A start older than this whose items are still pending was interrupted (its process died): not waited for. */
+export const CAPTURE_ABANDONED_MS = 6 * 60 * 60_000;
+
+/**
+ * The items whose pre-deploy snapshot is still being taken (empty when the capture is done, or was
+ * abandoned CAPTURE_ABANDONED_MS ago by a process that died).
+ */
+export async function captureRunning(session: Session, record: DeploymentRecord, now = new Date()): Promise<string[]> {
+  if (record.status !== 'started') return [];
+  if (now.getTime() - Date.parse(record.startedAt) > CAPTURE_ABANDONED_MS) return [];
+  const pre = await session.catalog.deployments.bundle(record.id, 'pre');
+  return pre.filter((e) => e.status === PENDING).map((e) => e.item);
+}
+
+/** CAIRN_E_EXISTS (409) with details.retryable: try again once the pre-deploy capture is done. */
+async function refuseWhileCapturing(
+  session: Session,
+  record: DeploymentRecord,
+  verb: string,
+  now: Date,
+): Promise<void> {
+  const pending = await captureRunning(session, record, now);
+  if (pending.length === 0) return;
+  throw new CairnError(
+    'CAIRN_E_EXISTS',
+    `deployment ${record.id} is still taking its pre-deploy bundle (pending: ${pending.join(', ')}); it can be ${verb} once that is done: try again in a moment`,
+    { deployment: record.id, status: record.status, capture: 'running', pending, retryable: true },
+  );
 }
 
 /** Finishes a started deployment: the post-deploy bundle is taken and the deployment succeeded. */
@@ -145,6 +207,7 @@ export async function finishDeployment(
   const record = await mustGet(session, id);
   if (record.status !== 'started') throw notStarted(record, 'finished');
   environmentItems(policy, record.environment);
+  await refuseWhileCapturing(session, record, 'finished', now);
   const run = {
     trigger: 'post-deploy' as const,
     deployment: record.id,
@@ -156,7 +219,8 @@ export async function finishDeployment(
   const results = await takeSnapshots(session, policy, { environment: record.environment, run, now }, progress);
   const d = session.catalog.deployments;
   await d.putBundle(bundleOf(record.id, 'post', results));
-  await d.setStatus(record.id, 'succeeded', { finishedAt: now.toISOString() });
+  // Compare-and-set: a failure recorded while the post-deploy bundle was taken wins (CAIRN_E_EXISTS here).
+  await d.setStatus(record.id, 'succeeded', { finishedAt: now.toISOString() }, ['started']);
   return showDeployment(session, record.id);
 }
 
@@ -173,10 +237,13 @@ export async function failDeployment(
   const now = input.now ?? new Date();
   const record = await mustGet(session, id);
   if (record.status !== 'started' && record.status !== 'succeeded') throw notStarted(record, 'failed');
-  await session.catalog.deployments.setStatus(record.id, 'failed', {
-    finishedAt: now.toISOString(),
-    reason: input.reason ?? null,
-  });
+  await refuseWhileCapturing(session, record, 'failed', now);
+  await session.catalog.deployments.setStatus(
+    record.id,
+    'failed',
+    { finishedAt: now.toISOString(), reason: input.reason ?? null },
+    ['started', 'succeeded'],
+  );
   const env: Environment | undefined = policy.environments[record.environment];
   return { ...(await showDeployment(session, record.id)), autoRollback: env?.autoRollback ?? false };
 }
@@ -276,6 +343,16 @@ function runOf(meta: ReturnType<typeof runMetadata>, trigger: 'pre-deploy' | 'po
     ...(meta.commit ? { commit: meta.commit } : {}),
     ...(meta.change ? { change: meta.change } : {}),
   };
+}
+
+function entry(
+  deployment: string,
+  phase: 'pre' | 'post',
+  item: string,
+  status: string,
+  error: string | null,
+): BundleEntry {
+  return { deployment, phase, item, snapshotId: null, verificationId: null, status, error };
 }
 
 function bundleOf(deployment: string, phase: 'pre' | 'post', results: readonly ItemResult[]): BundleEntry[] {

@@ -1,8 +1,9 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { CairnError } from '../../errors/index.js';
 import type { ServerContext } from '../context.js';
 import type { AuditResult } from '../deps.js';
 import { userAgentOf } from '../request-audit.js';
+import type { RefusalSummary } from './refusals.js';
 import type { HookProvider } from './verify.js';
 
 /**
@@ -19,6 +20,9 @@ export async function recordHookEvent(
   details: Readonly<Record<string, unknown>>,
 ): Promise<void> {
   req.cairnAudit.closed = result !== 'allowed';
+  // After `allowed` the trail is open: a failure the route does not record itself is recorded by the
+  // error handler, so an allowed delivery never ends without its outcome.
+  if (result === 'allowed') req.cairnAudit.open = true;
   try {
     await ctx.deps.audit.record({
       identity: `webhook:${provider}`,
@@ -43,5 +47,40 @@ export async function recordHookEvent(
       undefined,
       { cause: err },
     );
+  }
+}
+
+/**
+ * The one event per IP and minute that stands for the refused deliveries answered 429 (not audited one
+ * by one). Written outside any request (at the window's end): a failure is logged, not thrown.
+ */
+export async function recordRefusalSummary(
+  ctx: ServerContext,
+  log: FastifyBaseLogger,
+  s: RefusalSummary,
+): Promise<void> {
+  try {
+    await ctx.deps.audit.record({
+      identity: `webhook:${s.providers.join(',')}`,
+      roles: [],
+      ip: s.ip,
+      userAgent: null,
+      action: 'webhook.rate-limited',
+      target: null,
+      result: 'denied',
+      changeId: null,
+      approvalId: null,
+      details: {
+        reason: 'rate-limited',
+        suppressed: s.suppressed,
+        providers: s.providers,
+        windowStart: s.windowStart,
+        windowEnd: s.windowEnd,
+      },
+    });
+    ctx.metrics.auditEvents.inc({ result: 'denied' });
+  } catch (err) {
+    ctx.metrics.auditWriteFailures.inc();
+    log.error({ err, ip: s.ip, suppressed: s.suppressed }, 'webhook refusal summary could not be audited');
   }
 }

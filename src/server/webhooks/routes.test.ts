@@ -61,7 +61,7 @@ describe('POST /api/v1/hooks/*', () => {
         'content-type': 'application/json',
         'x-cairn-delivery': delivery,
         'x-cairn-timestamp': String(ts),
-        'x-cairn-signature': signGeneric(secret, ts, raw),
+        'x-cairn-signature': signGeneric(secret, ts, delivery, raw),
       },
     });
   }

@@ -5,8 +5,9 @@ import type { HooksBackend } from '../backend-hooks.js';
 import type { ServerContext } from '../context.js';
 import { SIGNED_WEBHOOK } from '../permissions.js';
 import { errorSchema, obj } from '../schemas/common.js';
-import { recordHookEvent } from './audit.js';
+import { recordHookEvent, recordRefusalSummary } from './audit.js';
 import { commandFor, eventName } from './events.js';
+import { RefusalLimiter } from './refusals.js';
 import {
   DELIVERY_HEADER,
   deliveryIdOf,
@@ -24,10 +25,13 @@ import {
  * parser keeps the body as the raw bytes, since those bytes are what was signed. Every delivery is
  * audited; each verified one is claimed in the catalog before anything is done, so a second delivery
  * of the same id (or the same delivery at another replica) answers the first outcome and does nothing.
- * The answer is sent when the work is done (docs/WEBHOOKS.md).
+ * The answer is sent when the work is done (docs/WEBHOOKS.md). Refusals are limited per IP
+ * (RefusalLimiter): past 20 a minute they are answered 429 and audited as one summary event.
  */
 export function registerHookRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { backend } = ctx.deps;
+  const limiter = new RefusalLimiter((summary) => recordRefusalSummary(ctx, app.log, summary));
+  app.addHook('onClose', () => limiter.close());
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -43,7 +47,7 @@ export function registerHookRoutes(app: FastifyInstance, ctx: ServerContext): vo
           querystring: obj({}),
           response: { '4xx': errorSchema, '5xx': errorSchema },
         },
-        handler: (req, reply) => receive(ctx, backend, provider, req, reply),
+        handler: (req, reply) => receive(ctx, backend, limiter, provider, req, reply),
       });
     }
   });
@@ -52,6 +56,7 @@ export function registerHookRoutes(app: FastifyInstance, ctx: ServerContext): vo
 async function receive(
   ctx: ServerContext,
   backend: HooksBackend,
+  limiter: RefusalLimiter,
   provider: HookProvider,
   req: FastifyRequest,
   reply: FastifyReply,
@@ -62,10 +67,38 @@ async function receive(
     await recordHookEvent(ctx, req, provider, 'failed', null, { reason, code: error.code, status, ...extra });
     return reply.code(status).send({ error: error.toJSON() });
   };
+  /** A delivery not proven to come from the provider: counted per IP, past the limit 429 and not audited. */
+  const unauthenticated = async (status: number, error: CairnError, reason: string, extra = {}) => {
+    req.cairnAudit.closed = true;
+    const wait = limiter.refuse(req.ip, provider);
+    if (wait === 0) return refuse(status, error, reason, extra);
+    reply.header('retry-after', String(wait));
+    const limited = new CairnError(
+      'CAIRN_E_RATE_LIMITED',
+      `too many refused webhook deliveries from this address; try again in ${wait}s (${error.message})`,
+      { retryAfterSeconds: wait },
+    );
+    return reply.code(429).send({ error: limited.toJSON() });
+  };
 
-  const cred = await backend.webhookCredential(provider);
-  if (cred.kind === 'not-configured')
+  let cred: Awaited<ReturnType<HooksBackend['webhookCredential']>>;
+  try {
+    cred = await backend.webhookCredential(provider);
+  } catch (err) {
+    req.log.error({ err, provider }, 'webhook settings could not be read');
+    const code = isCairnError(err) ? err.code : 'internal';
     return refuse(
+      503,
+      new CairnError(
+        'CAIRN_E_WEBHOOK',
+        `the ${provider} webhook cannot be verified: its settings could not be read (${code}); see the server log`,
+      ),
+      'credential-error',
+      { cause: code },
+    );
+  }
+  if (cred.kind === 'not-configured')
+    return unauthenticated(
       404,
       new CairnError('CAIRN_E_NOT_FOUND', `webhook not configured: the policy has no webhooks.${provider}`),
       'not-configured',
@@ -89,7 +122,7 @@ async function receive(
         : verifyGeneric(req.headers, raw, cred.secret, cred.replayWindowMs, now);
   const deliveryId = deliveryIdOf(provider, req.headers);
   if (!verdict.ok)
-    return refuse(401, new CairnError('CAIRN_E_WEBHOOK', verdict.message), verdict.reason, {
+    return unauthenticated(401, new CairnError('CAIRN_E_WEBHOOK', verdict.message), verdict.reason, {
       deliveryId: deliveryId ?? null,
     });
   if (deliveryId === undefined)
@@ -105,6 +138,28 @@ async function receive(
   // Audited before the claim: an audit log that is down refuses the delivery before it is claimed,
   // so the provider's retry is acted on rather than answered as a duplicate.
   await recordHookEvent(ctx, req, provider, 'allowed', null, { deliveryId, event });
+  try {
+    return await handleClaimed(ctx, backend, provider, req, reply, { deliveryId, event, payload, now });
+  } catch (err) {
+    // A claim or catalog failure after `allowed`: its `failed` event, unless the trail is closed already
+    // (an audit write failed). The error handler answers it (and would write the event if this could not).
+    if (!req.cairnAudit.closed && !isCairnError(err, 'CAIRN_E_AUDIT')) {
+      const code = isCairnError(err) ? err.code : 'CAIRN_E_SERVER';
+      await recordHookEvent(ctx, req, provider, 'failed', null, { deliveryId, event, reason: 'internal', code });
+    }
+    throw err;
+  }
+}
+
+async function handleClaimed(
+  ctx: ServerContext,
+  backend: HooksBackend,
+  provider: HookProvider,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  d: { deliveryId: string; event: string; payload: Record<string, unknown>; now: Date },
+): Promise<FastifyReply> {
+  const { deliveryId, event, payload, now } = d;
   const earlier = await backend.claimWebhookDelivery({ provider, deliveryId, event, receivedAt: now.toISOString() });
   if (earlier) {
     await recordHookEvent(ctx, req, provider, 'ok', earlier.deployment ?? earlier.environment, {
@@ -172,9 +227,19 @@ async function act(
           ? [404, 'not-found']
           : [error.httpStatus, 'failed'];
     const environment = typeof error.details?.environment === 'string' ? error.details.environment : null;
+    // Temporary: the provider's redelivery of the same id acts again (repository locked, a pre-deploy
+    // capture still running, a 5xx, a finish that arrived before its start).
+    const retryable =
+      status >= 500 || status === 423 || status === 429 || result === 'not-found' || error.details?.retryable === true;
     return {
       status,
-      outcome: { result, statusCode: status, environment, detail: `${error.code}: ${error.message}`.slice(0, 2000) },
+      outcome: {
+        result,
+        statusCode: status,
+        environment,
+        detail: `${error.code}: ${error.message}`.slice(0, 2000),
+        retryable,
+      },
       body: { error: error.toJSON() },
     };
   }

@@ -71,18 +71,19 @@ describe('generic signatures (X-Cairn-Timestamp, X-Cairn-Signature)', () => {
   const now = new Date('2026-11-29T10:00:00Z');
   const ts = String(now.getTime() / 1000);
   const window = 300_000;
-  const signed = (t: string, b: Buffer = body) => ({
+  const signed = (t: string, b: Buffer = body, delivery = 'build-77') => ({
     'x-cairn-timestamp': t,
-    'x-cairn-signature': signGeneric(SECRET, t, b),
+    'x-cairn-delivery': delivery,
+    'x-cairn-signature': signGeneric(SECRET, t, delivery, b),
   });
   const reason = (h: Record<string, string>, b = body) => {
     const v = verifyGeneric(h, b, SECRET, window, now);
     return v.ok ? 'ok' : v.reason;
   };
 
-  it('accepts HMAC-SHA256 over "<timestamp>.<body>" as the docs compute it', () => {
-    const expected = createHmac('sha256', SECRET).update(`${ts}.${body.toString()}`).digest('hex');
-    assert.equal(signGeneric(SECRET, ts, body), `v1=${expected}`);
+  it('accepts HMAC-SHA256 over "<timestamp>.<delivery id>.<body>" as the docs compute it', () => {
+    const expected = createHmac('sha256', SECRET).update(`${ts}.build-77.${body.toString()}`).digest('hex');
+    assert.equal(signGeneric(SECRET, ts, 'build-77', body), `v1=${expected}`);
     assert.equal(reason(signed(ts)), 'ok');
     assert.equal(reason(signed(String(Number(ts) - 299))), 'ok');
     assert.equal(reason(signed(String(Number(ts) + 299))), 'ok');
@@ -96,7 +97,7 @@ describe('generic signatures (X-Cairn-Timestamp, X-Cairn-Signature)', () => {
   });
 
   it('refuses missing headers, a wrong or malformed signature, a moved timestamp and a tampered body', () => {
-    assert.equal(reason({ 'x-cairn-signature': signGeneric(SECRET, ts, body) }), 'missing-timestamp');
+    assert.equal(reason({ 'x-cairn-signature': signGeneric(SECRET, ts, '', body) }), 'missing-timestamp');
     assert.equal(reason({ 'x-cairn-timestamp': 'yesterday', 'x-cairn-signature': 'v1=00' }), 'missing-timestamp');
     assert.equal(reason({ 'x-cairn-timestamp': ts }), 'missing-signature');
     assert.equal(
@@ -106,9 +107,19 @@ describe('generic signatures (X-Cairn-Timestamp, X-Cairn-Signature)', () => {
     assert.equal(reason({ ...signed(ts), 'x-cairn-timestamp': String(Number(ts) + 1) }), 'bad-signature');
     assert.equal(reason(signed(ts), Buffer.from(`${body.toString()} `)), 'bad-signature');
     assert.equal(
-      reason({ 'x-cairn-timestamp': ts, 'x-cairn-signature': signGeneric('other', ts, body) }),
+      reason({ 'x-cairn-timestamp': ts, 'x-cairn-signature': signGeneric('other', ts, '', body) }),
       'bad-signature',
     );
+  });
+
+  it('signs the delivery id: a captured delivery replayed under a new id is refused', () => {
+    assert.equal(reason(signed(ts)), 'ok');
+    assert.equal(reason({ ...signed(ts), 'x-cairn-delivery': 'build-78' }), 'bad-signature');
+    const { 'x-cairn-delivery': _dropped, ...withoutId } = signed(ts);
+    assert.equal(reason(withoutId), 'bad-signature');
+    // The old scheme ("<timestamp>.<body>") no longer verifies.
+    const old = createHmac('sha256', SECRET).update(`${ts}.${body.toString()}`).digest('hex');
+    assert.equal(reason({ ...signed(ts), 'x-cairn-signature': `v1=${old}` }), 'bad-signature');
   });
 });
 

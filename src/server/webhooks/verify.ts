@@ -6,8 +6,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  *
  * - GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>`.
  * - GitLab: `X-Gitlab-Token: <token>` (a shared token, no signature).
- * - Generic: `X-Cairn-Timestamp: <unix seconds>` and `X-Cairn-Signature: v1=<hex HMAC-SHA256(secret,
- *   "<timestamp>.<body>")>`, refused outside the replay window either way (old or from the future).
+ * - Generic: `X-Cairn-Timestamp: <unix seconds>`, `X-Cairn-Delivery: <id>` and `X-Cairn-Signature:
+ *   v1=<hex HMAC-SHA256(secret, "<timestamp>.<delivery id>.<body>")>`, refused outside the replay window
+ *   either way (old or from the future). The delivery id is signed, so a captured request cannot be
+ *   replayed under a new id (which would not be recognised as a duplicate).
  */
 
 export type HookProvider = 'github' | 'gitlab' | 'generic';
@@ -76,8 +78,13 @@ export function verifyGitlab(headers: HookHeaders, token: string): Verdict {
 }
 
 /** `v1=<hex>` for a generic delivery: what a sender computes (and the docs' openssl recipe). */
-export function signGeneric(secret: string, timestamp: string | number, body: Buffer | string): string {
-  return `v1=${hmacHex(secret, Buffer.concat([Buffer.from(`${timestamp}.`), Buffer.from(body)]))}`;
+export function signGeneric(
+  secret: string,
+  timestamp: string | number,
+  deliveryId: string,
+  body: Buffer | string,
+): string {
+  return `v1=${hmacHex(secret, Buffer.concat([Buffer.from(`${timestamp}.${deliveryId}.`), Buffer.from(body)]))}`;
 }
 
 export function verifyGeneric(
@@ -95,8 +102,13 @@ export function verifyGeneric(
   const hex = /^v1=(.*)$/.exec(sig)?.[1];
   if (hex === undefined || !HEX_SHA256.test(hex))
     return refuse('malformed-signature', 'header X-Cairn-Signature must be v1=<64 hex digits>');
-  if (!sameHex(signGeneric(secret, ts, body).slice(3), hex))
-    return refuse('bad-signature', 'X-Cairn-Signature does not match "<timestamp>.<body>": check the secret');
+  // A missing delivery id is signed as the empty string: the signature then fails, or the route asks for the id.
+  const deliveryId = header(headers, 'x-cairn-delivery') ?? '';
+  if (!sameHex(signGeneric(secret, ts, deliveryId, body).slice(3), hex))
+    return refuse(
+      'bad-signature',
+      'X-Cairn-Signature does not match "<timestamp>.<delivery id>.<body>": check the secret and that X-Cairn-Delivery is signed',
+    );
   // Checked after the signature, so an unsigned sender learns nothing about the clock.
   const skewMs = now.getTime() - Number(ts) * 1000;
   const window = `${Math.round(replayWindowMs / 1000)}s`;
