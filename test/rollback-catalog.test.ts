@@ -94,4 +94,44 @@ describe('catalog.rollbacks', () => {
       }
     });
   }
+
+  for (const target of catalogTargets) {
+    it(`leases a run to one holder at a time (compare-and-set) on ${target.dialect}`, async () => {
+      const { options, remove } = await target.fresh();
+      const catalog = await openCatalog(options);
+      try {
+        const rb = catalog.rollbacks;
+        const base = { deployment: 'D-1', finishedAt: null, actor: 'ci', dryRun: false, error: null } as const;
+        await rb.create({ ...base, id: 'R-1', status: 'running', startedAt: T });
+        const at = (min: number) => new Date(Date.parse(T) + min * 60_000).toISOString();
+        // Two claims at once: exactly one wins.
+        const both = await Promise.all([rb.claim('R-1', 'h 1 a', at(10), T), rb.claim('R-1', 'h 2 b', at(10), T)]);
+        assert.equal(both.filter((c) => c.claimed).length, 1);
+        const winner = both[0]!.claimed ? 'h 1 a' : 'h 2 b';
+        const loser = winner === 'h 1 a' ? 'h 2 b' : 'h 1 a';
+        assert.deepEqual(await rb.claim('R-1', loser, at(10), at(1)), {
+          claimed: false,
+          holder: winner,
+          until: at(10),
+        });
+        assert.equal((await rb.get('R-1'))?.leaseHolder, winner);
+        // The holder renews; a stranger cannot.
+        assert.equal(await rb.renew('R-1', winner, at(20)), true);
+        assert.equal(await rb.renew('R-1', loser, at(30)), false);
+        assert.equal((await rb.claim('R-1', loser, at(10), at(15))).claimed, false);
+        // A dead holder can be taken over by name; an expired lease by anyone.
+        assert.equal((await rb.claim('R-1', loser, at(40), at(15), winner)).claimed, true);
+        assert.equal((await rb.claim('R-1', 'h 3 c', at(60), at(41))).claimed, true);
+        await rb.release('R-1', loser); // not the holder: nothing
+        assert.equal((await rb.get('R-1'))?.leaseHolder, 'h 3 c');
+        await rb.release('R-1', 'h 3 c');
+        assert.equal((await rb.get('R-1'))?.leaseUntil, null);
+        assert.equal((await rb.claim('R-1', 'h 4 d', at(70), at(42))).claimed, true);
+        await assert.rejects(rb.claim('R-9', 'x', at(1), T), (e) => isCairnError(e, 'CAIRN_E_NOT_FOUND'));
+      } finally {
+        await catalog.close();
+        await remove();
+      }
+    });
+  }
 });

@@ -79,7 +79,7 @@ describe('rollback plan', () => {
     assert.equal(verifyMode(byName.get('flags')!), 'live'); // a content source with a command/http target
     assert.equal(verifyMode(byName.get('extra')!), 'target'); // a files source into a command
     assert.equal(verifyMode(byName.get('db')!), 'target'); // no target at all
-    assert.equal(targetLabel(byName.get('flags')!.restore!), 'http PUT https://user:***@flags.example.com/import');
+    assert.equal(targetLabel(byName.get('flags')!.restore!), 'http PUT https://***:***@flags.example.com/import');
   });
 
   for (const target of catalogTargets) {

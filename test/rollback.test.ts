@@ -24,6 +24,7 @@ import {
 interface Item {
   item: string;
   snapshot: string;
+  from: string;
   target: string;
   state: string;
   verify: string;
@@ -177,13 +178,14 @@ describe('cairn rollback', () => {
     assert.deepEqual(
       r.items.map((i) => [i.item, i.state]),
       [
-        ['app', 'verified'],
+        ['app', 'unchanged'],
         ['flags', 'verified'],
         ['conf', 'verified'],
       ],
     );
-    // app was skipped: its diff was not taken again.
-    assert.deepEqual(r.items[0]!.diff.changes, []);
+    // app, verified by the killed run, was diffed again: it still matches, so nothing was written.
+    assert.equal(r.items[0]!.diff.drifted, false);
+    assert.equal(r.items[0]!.from, 'bundle');
     assertPreDeploy();
     assert.equal(await deploymentStatus('D-2'), 'rolled-back');
   });
@@ -227,7 +229,7 @@ describe('cairn rollback', () => {
     const app = readFileSync(join(out, 'app.md'), 'utf8');
     assert.match(app, /^# Runbook: app$/m);
     assert.match(app, /Owner: app-team@example\.com/);
-    assert.match(app, /cairn restore --item app --to-target/);
+    assert.match(app, /cairn restore [0-9a-f]{12} --to-target/);
     assert.match(app, /cairn restore [0-9a-f]{12} --target \.\/restore-app/);
     assert.match(app, /cairn rollback --deployment D-2 --dry-run\ncairn rollback --deployment D-2\n/);
     assert.match(app, /bundleWith: flags/);

@@ -31,6 +31,7 @@ export { openCatalog } from './open-catalog.js';
 export { redactUrl } from './redact-url.js';
 export type { ItemReplication, ReplicationQueries } from './replication-queries.js';
 export type {
+  LeaseClaim,
   RollbackItemRecord,
   RollbackItemState,
   RollbackRecord,
@@ -52,3 +53,4 @@ export type {
   VerificationRecord,
 } from './types.js';
 export type { WebhookDeliveries, WebhookDelivery, WebhookOutcome, WebhookResult } from './webhook-deliveries.js';
+export { HEARTBEAT_MS, STALE_PROCESSING_MS } from './webhook-deliveries.js';

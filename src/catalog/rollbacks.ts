@@ -34,7 +34,15 @@ export interface RollbackItemRecord {
 /** A rollback run and its items in order. */
 export interface RollbackRun extends RollbackRecord {
   readonly items: readonly RollbackItemRecord[];
+  /** Who runs it now ("host pid token") and until when (ISO); null when nobody does. */
+  readonly leaseHolder: string | null;
+  readonly leaseUntil: string | null;
 }
+
+/** What claim() found: the lease is ours now, or who holds it. */
+export type LeaseClaim =
+  | { readonly claimed: true }
+  | { readonly claimed: false; readonly holder: string | null; readonly until: string | null };
 
 /** The rollback runs of deployments and the state of each item in them (the release layer's record). */
 export interface Rollbacks {
@@ -45,6 +53,21 @@ export interface Rollbacks {
   latestFor(deployment: string): Promise<RollbackRun | undefined>;
   /** Inserts or replaces the item's row of its rollback. */
   setItem(record: RollbackItemRecord): Promise<void>;
+  /**
+   * Compare-and-set: makes `holder` the run's lease holder until `until` when nobody holds a lease that
+   * is still valid at `now`, or when the holder is `takeOver` (a holder known to be dead). The database
+   * decides, so of two concurrent claims one wins.
+   */
+  claim(id: string, holder: string, until: string, now: string, takeOver?: string): Promise<LeaseClaim>;
+  /** The runs of the deployment whose lease is still valid at `now` (ids, holders, until). */
+  leasedFor(
+    deployment: string,
+    now: string,
+  ): Promise<{ readonly id: string; readonly holder: string; readonly until: string }[]>;
+  /** Extends the holder's lease; false when it is not the holder any more. */
+  renew(id: string, holder: string, until: string): Promise<boolean>;
+  /** Gives the lease up (nothing when `holder` does not hold it). */
+  release(id: string, holder: string): Promise<void>;
   /** CAIRN_E_NOT_FOUND when there is no such run. */
   setStatus(
     id: string,
@@ -62,6 +85,8 @@ interface RollbacksTable {
   actor: string;
   dry_run: number;
   error: string | null;
+  lease_holder: string | null;
+  lease_until: string | null;
 }
 
 interface RollbackItemsTable {
@@ -99,6 +124,8 @@ export class KyselyRollbacks implements Rollbacks {
         actor: r.actor,
         dry_run: r.dryRun ? 1 : 0,
         error: r.error,
+        lease_holder: null,
+        lease_until: null,
       })
       .execute();
   }
@@ -147,6 +174,62 @@ export class KyselyRollbacks implements Rollbacks {
       .execute();
   }
 
+  async claim(id: string, holder: string, until: string, now: string, takeOver?: string): Promise<LeaseClaim> {
+    const result = await this.#db
+      .updateTable('rollbacks')
+      .set({ lease_holder: holder, lease_until: iso(until) })
+      .where('id', '=', id)
+      .where((eb) => {
+        const free = [
+          eb('lease_until', 'is', null),
+          eb('lease_until', '<=', iso(now)),
+          eb('lease_holder', '=', holder),
+        ];
+        if (takeOver !== undefined) free.push(eb('lease_holder', '=', takeOver));
+        return eb.or(free);
+      })
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) return { claimed: true };
+    const row = await this.#db
+      .selectFrom('rollbacks')
+      .select(['lease_holder', 'lease_until'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw new CairnError('CAIRN_E_NOT_FOUND', `no rollback ${id}`, { rollback: id });
+    return { claimed: false, holder: row.lease_holder, until: row.lease_until };
+  }
+
+  async leasedFor(deployment: string, now: string): Promise<{ id: string; holder: string; until: string }[]> {
+    const rows = await this.#db
+      .selectFrom('rollbacks')
+      .select(['id', 'lease_holder', 'lease_until'])
+      .where('deployment', '=', deployment)
+      .where('lease_holder', 'is not', null)
+      .where('lease_until', '>', iso(now))
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({ id: r.id, holder: r.lease_holder ?? '', until: r.lease_until ?? '' }));
+  }
+
+  async renew(id: string, holder: string, until: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('rollbacks')
+      .set({ lease_until: iso(until) })
+      .where('id', '=', id)
+      .where('lease_holder', '=', holder)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async release(id: string, holder: string): Promise<void> {
+    await this.#db
+      .updateTable('rollbacks')
+      .set({ lease_holder: null, lease_until: null })
+      .where('id', '=', id)
+      .where('lease_holder', '=', holder)
+      .execute();
+  }
+
   async setStatus(
     id: string,
     status: RollbackStatus,
@@ -183,6 +266,8 @@ export class KyselyRollbacks implements Rollbacks {
       actor: row.actor,
       dryRun: Number(row.dry_run) === 1,
       error: row.error,
+      leaseHolder: row.lease_holder ?? null,
+      leaseUntil: row.lease_until ?? null,
       items: items.map((i) => ({
         rollback: i.rollback,
         item: i.item,

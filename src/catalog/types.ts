@@ -15,7 +15,7 @@ import type { WebhookDeliveries } from './webhook-deliveries.js';
  */
 
 export type SnapshotStatus = 'complete' | 'partial';
-export type Trigger = 'pre-deploy' | 'post-deploy' | 'scheduled' | 'manual';
+export type Trigger = 'pre-deploy' | 'post-deploy' | 'scheduled' | 'manual' | 'rollback';
 
 /** Metadata a snapshot or a verification is taken with (C4.1, C4.2, C3.6). */
 export interface RunMetadata {

@@ -4,6 +4,7 @@
  * malformed; zod reports that separately), so one `policy check` run reports every problem at once.
  */
 import { checkReleaseReferences } from './check-release.js';
+import { checkTargets } from './check-targets.js';
 import { formatDuration, parseDuration } from './durations.js';
 import type { PositionIndex } from './positions.js';
 import { formatPath } from './positions.js';
@@ -102,6 +103,7 @@ export function checkReferences(data: unknown, ctx: CheckContext): PolicyIssue[]
   });
 
   checkReleaseReferences(root, report, (path) => ctx.positions.locate(path).line);
+  for (const [severity, path, message] of checkTargets(root)) report(severity, path, message);
 
   const today = utcDay(ctx.now);
   const exceptions = Array.isArray(root.exceptions) ? root.exceptions : [];

@@ -10,6 +10,8 @@ export interface RollbackRequest {
   readonly dryRun: boolean;
   /** The change ticket for the rollback (default: the deployment's). */
   readonly change?: string;
+  /** Restore an item whose pre-deploy snapshot is missing from the newest older one (default: refuse it). */
+  readonly allowOlder?: boolean;
 }
 
 export interface RollbackBackend<I extends Identity = Identity> {

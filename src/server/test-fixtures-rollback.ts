@@ -26,6 +26,8 @@ export const rollbackResult: RollbackResult = {
     {
       item: 'payments-api-prod',
       snapshot: 'f'.repeat(64),
+      from: 'before-start',
+      snapshotTime: '2026-11-29T08:00:00.000Z',
       target: 'command `kubectl apply -f -`',
       diff: {
         item: 'payments-api-prod',
@@ -41,6 +43,7 @@ export const rollbackResult: RollbackResult = {
       error: { code: 'CAIRN_E_TARGET', message: 'command `kubectl apply -f -` exited 1' },
     },
   ],
+  baseline: { snapshots: ['e'.repeat(64)], error: { code: 'CAIRN_E_SOURCE', message: 'not taken' } },
 };
 
 export const runbooks: Runbooks = {

@@ -9,6 +9,7 @@ export { checkChangeTicket, type TicketCheck, type TicketState, ticketRequired }
 export { type CheckReport, type CheckRequest, checkRepository } from './check.js';
 export { checkLocks, type LockFinding, type LockReport } from './check-locks.js';
 export {
+  CAPTURE_FAILED,
   type DeploymentFilterInput,
   type DeploymentView,
   environmentItems,
@@ -90,6 +91,7 @@ export {
   type PlannedSchedule,
   planSchedules,
   slotsBetween,
+  windowOpen,
 } from './schedule-plan.js';
 export { type SchedulesReport, type ScheduleView, scheduleStatus } from './schedule-status.js';
 export { parseSearchTime, type SearchOptions, searchFilter, TRIGGERS } from './search.js';

@@ -97,4 +97,61 @@ describe('requires rules', () => {
     assert.equal(ghost?.ok, false);
     assert.match(ghost?.reason ?? '', /VERSION in snapshot [0-9a-f]{12} is missing/);
   });
+
+  it('fails a `when` rule whose item version is not understood, instead of skipping it', async () => {
+    const p = parsePolicy(
+      `version: 1
+tiers:
+  2: { keep: { last: 5 } }
+items:
+  - name: odd
+    owner: team@example.com
+    tier: 2
+    version: { file: src/odd/VERSION }
+    requires: [{ item: plain, version: ">=1", when: "1.x" }]
+    sources: [{ files: { root: src/odd } }]
+  - name: plain
+    owner: team@example.com
+    tier: 2
+    sources: [{ files: { root: src/plain } }]
+`,
+      join(dir, 'cairn.yaml'),
+    ).policy;
+    write('src/odd/VERSION', 'release-banana\n');
+    const [r] = await evaluateRequirements(session, p, p.items.slice(0, 1), new Map());
+    assert.equal(r?.ok, false);
+    assert.match(
+      r?.reason ?? '',
+      /version "release-banana" .* is not understood; the rule "when 1\.x" cannot be decided/,
+    );
+  });
+
+  it('a rule without a version is met by an item outside the bundle that has earlier snapshots', async () => {
+    const p = parsePolicy(
+      `version: 1
+tiers:
+  2: { keep: { last: 5 } }
+items:
+  - name: app2
+    owner: team@example.com
+    tier: 2
+    requires: [{ item: plain }, { item: never }]
+    sources: [{ files: { root: src/app } }]
+  - name: plain
+    owner: team@example.com
+    tier: 2
+    sources: [{ files: { root: src/plain } }]
+  - name: never
+    owner: team@example.com
+    tier: 2
+    sources: [{ files: { root: src/plain } }]
+`,
+      join(dir, 'cairn.yaml'),
+    ).policy;
+    const [plain, never] = await evaluateRequirements(session, p, p.items.slice(0, 1), new Map());
+    assert.equal(plain?.ok, true, plain?.reason);
+    assert.match(plain?.reason ?? '', /plain is captured/);
+    assert.equal(never?.ok, false);
+    assert.match(never?.reason ?? '', /requires never, which has no snapshot \(neither in this bundle nor earlier\)/);
+  });
 });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { RequirementResult, SnapshotRecord } from '../catalog/index.js';
 import { errnoCode } from '../errors/index.js';
-import { type Item, type Policy, satisfies } from '../policy/index.js';
+import { type Item, type Policy, parseVersion, satisfies } from '../policy/index.js';
 import type { Session } from './session.js';
 import { flattenTree } from './tree-walk.js';
 
@@ -51,6 +51,16 @@ export async function evaluateRequirements(
         });
         continue;
       }
+      if (rule.when && own.version !== null && parseVersion(own.version) === undefined) {
+        out.push({
+          ...base,
+          version: own.version,
+          requiredVersion: null,
+          ok: false,
+          reason: `${item.name}: version ${JSON.stringify(own.version)} (${own.from}) is not understood; the rule "when ${rule.when}" cannot be decided`,
+        });
+        continue;
+      }
       if (rule.when && own.version !== null && !satisfies(own.version, rule.when)) {
         out.push({
           ...base,
@@ -76,13 +86,14 @@ export async function evaluateRequirements(
       const mine = own.version ? `${item.name} ${own.version}` : item.name;
       const result = { ...base, version: own.version ?? null, requiredVersion: theirs.version };
       if (!rule.version) {
-        const ok = theirs.version !== null || snapshots.has(rule.item);
+        const captured = snapshots.has(rule.item) || (await session.catalog.latestSnapshot(rule.item)) !== undefined;
+        const ok = theirs.version !== null || captured;
         out.push({
           ...result,
           ok,
           reason: ok
             ? `${rule.item} is captured (${theirs.from})`
-            : `${mine} requires ${rule.item}, which has no snapshot in this bundle`,
+            : `${mine} requires ${rule.item}, which has no snapshot (neither in this bundle nor earlier)`,
         });
       } else if (theirs.version === null) {
         out.push({

@@ -4,6 +4,7 @@ import type { SnapshotRecord } from '../catalog/index.js';
 import { CairnError } from '../errors/index.js';
 import type { Item, Policy, RestoreTarget, Source } from '../policy/index.js';
 import { type Delivery, deliverToTarget, describeTarget } from '../targets/index.js';
+import { sourceFolder } from './item-entries.js';
 import { type RestoreResult, restoreSnapshot } from './restore.js';
 import type { Session } from './session.js';
 import { type FlatEntry, flattenTree } from './tree-walk.js';
@@ -52,7 +53,16 @@ export async function restoreToTarget(
   const dryRun = opts.dryRun ?? false;
   const base = { item: item.name, snapshot: snapshot.id, kind: target.kind, target: label, dryRun };
   if (target.kind === 'directory') {
-    const restore = await restoreSnapshot(session.repo, snapshot, { target: target.path, overwrite: true, dryRun });
+    await session.repo.loadIndex();
+    const tree = await directoryTree(session, item, snapshot, label);
+    const files = (await flattenTree(session.repo, tree)).filter((e) => e.entry.type === 'file');
+    await refuseRedacted(session, item, files, label);
+    // A subtree is restored as a snapshot of its own: its paths relative to the target folder.
+    const restore = await restoreSnapshot(session.repo, tree === snapshot.tree ? snapshot : { ...snapshot, tree }, {
+      target: target.path,
+      overwrite: true,
+      dryRun,
+    });
     if (restore.failed.length > 0) {
       const shown = restore.failed.slice(0, 5).map((f) => `${f.path}: ${f.message}`);
       throw new CairnError(
@@ -66,6 +76,7 @@ export async function restoreToTarget(
   await session.repo.loadIndex();
   const files = (await flattenTree(session.repo, snapshot.tree)).filter((e) => e.entry.type === 'file');
   const file = pickFile(item, files, label);
+  await refuseRedacted(session, item, [file], label);
   if (dryRun) return { ...base, file: file.path, bytes: file.entry.size ?? 0, files: 1 };
   const bytes = await readWhole(session, file);
   const contentType = contentTypeOf(file.path);
@@ -75,6 +86,59 @@ export async function restoreToTarget(
     opts,
   );
   return { ...base, file: file.path, bytes: bytes.length, files: 1, delivery };
+}
+
+/**
+ * What a directory target receives: the whole snapshot of an item with one source; of an item with
+ * several, the subtree of the files source whose root is the target folder (stored as `<n>-<folder>/`),
+ * so no `0-app/`, `1-dotenv/` folders land in the live folder. Anything else is CAIRN_E_TARGET.
+ */
+async function directoryTree(session: Session, item: Item, snapshot: SnapshotRecord, label: string): Promise<string> {
+  const target = item.restore as Extract<RestoreTarget, { kind: 'directory' }>;
+  if (item.sources.length <= 1) return snapshot.tree;
+  const index = item.sources.findIndex((s) => s.kind === 'files' && s.root === target.path);
+  const prefix = index < 0 ? '' : sourceFolder(item.sources[index]!, index);
+  const dir =
+    index < 0
+      ? undefined
+      : (await flattenTree(session.repo, snapshot.tree, [prefix])).find((e) => e.path === prefix && e.entry.tree);
+  if (!dir?.entry.tree) {
+    throw new CairnError(
+      'CAIRN_E_TARGET',
+      `item ${item.name}: ${label} cannot take a snapshot of ${item.sources.length} sources ` +
+        `(${item.sources.map((s, i) => sourceFolder(s, i)).join(', ')}): ` +
+        (index < 0
+          ? `no files source of the item has root ${target.path}; give restore.directory the root of one files source`
+          : `the snapshot has no ${prefix}/ folder`),
+      { item: item.name, target: label },
+    );
+  }
+  return dir.entry.tree;
+}
+
+/** The placeholder redactSecrets (policy/secrets.ts) writes in place of a secret: `[REDACTED:<kind>]`. */
+const REDACTED = /\[REDACTED:[a-z0-9-]+\]/;
+
+/**
+ * An item with `secrets: redact` is stored with its secrets replaced by placeholders: putting that back
+ * would write `[REDACTED:…]` into live configuration. Refused (CAIRN_E_TARGET naming the files) before
+ * anything is written.
+ */
+async function refuseRedacted(session: Session, item: Item, files: readonly FlatEntry[], label: string): Promise<void> {
+  if (item.secrets !== 'redact') return;
+  const hits: string[] = [];
+  for (const f of files) {
+    if (REDACTED.test((await readWhole(session, f)).toString('latin1'))) hits.push(f.path);
+  }
+  if (hits.length === 0) return;
+  const shown = hits.slice(0, 10);
+  throw new CairnError(
+    'CAIRN_E_TARGET',
+    `item ${item.name}: refusing to restore into ${label}: ${hits.length} file(s) hold redacted secrets ` +
+      `([REDACTED:…] placeholders, the item has secrets: redact): ${shown.join(', ')}${hits.length > 10 ? ', …' : ''}; ` +
+      'restore into a folder with --target, put the secrets back by hand, then copy the files',
+    { item: item.name, target: label, files: hits },
+  );
 }
 
 /** The one file a command/http target receives: the only file, or the one the item's single content source names. */

@@ -1,5 +1,6 @@
-import { type DeploymentRecord, redactUrl, type SnapshotRecord } from '../catalog/index.js';
+import type { DeploymentRecord, SnapshotRecord } from '../catalog/index.js';
 import type { Item, Policy, RestoreTarget } from '../policy/index.js';
+import { describeTarget } from '../targets/index.js';
 import type { Session } from './session.js';
 
 /**
@@ -169,9 +170,7 @@ export function verifyMode(item: Item): 'live' | 'target' {
   return source.kind !== 'files' && source.kind !== 'ssh' ? 'live' : 'target';
 }
 
-/** A restore target for people and the catalog, credentials removed. */
+/** A restore target for people and the catalog: describeTarget's (credentials removed, long commands cut). */
 export function targetLabel(target: RestoreTarget): string {
-  if (target.kind === 'directory') return `directory ${target.path}`;
-  if (target.kind === 'command') return `command \`${target.run}\``;
-  return `http ${target.method} ${redactUrl(target.url)}`;
+  return describeTarget(target);
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { resolve, sep } from 'node:path';
-import type { RollbackItemState, TicketState } from '../catalog/index.js';
+import type { DeploymentRecord, RollbackItemState, RollbackRun, TicketState } from '../catalog/index.js';
 import { CairnError, isCairnError } from '../errors/index.js';
 import type { Policy } from '../policy/index.js';
 import { checkChangeTicket } from './change-tickets/index.js';
@@ -9,6 +10,7 @@ import { compareLive, type DriftChange, type ItemDrift } from './drift.js';
 import { restoreToTarget } from './restore-target.js';
 import { type PlannedItem, planRollback } from './rollback-plan.js';
 import type { Session } from './session.js';
+import { takeSnapshots } from './snapshot.js';
 
 export interface RollbackInput {
   readonly deployment: string;
@@ -17,11 +19,20 @@ export interface RollbackInput {
   readonly now?: Date;
   /** The change ticket for the rollback (default: the deployment's). */
   readonly change?: string;
+  /**
+   * Restore an item whose pre-deploy snapshot is missing from the newest snapshot taken before the
+   * deployment started (`from: 'before-start'`). Without it such an item fails; automatic rollbacks never set it.
+   */
+  readonly allowOlder?: boolean;
 }
 
 export interface RollbackItem {
   readonly item: string;
   readonly snapshot: string; // full id; "" when there is none
+  /** Where the snapshot came from: the pre-deploy bundle, the newest one before the start, or none. */
+  readonly from: PlannedItem['from'];
+  /** When the snapshot was taken (null when there is none). */
+  readonly snapshotTime: string | null;
   readonly target: string;
   /** The live state against the pre-deploy snapshot, before anything was written. */
   readonly diff: ItemDrift;
@@ -43,6 +54,14 @@ export interface RollbackResult {
   /** Dry run only: why the real rollback would be refused by the change-ticket rule. */
   readonly ticketError?: { readonly code: string; readonly message: string };
   readonly items: RollbackItem[];
+  /**
+   * After a completed rollback, the snapshots taken of the restored items (trigger `rollback`), so drift
+   * compares against the state rolled back to; `error` when that snapshot run failed (the rollback stands).
+   */
+  readonly baseline?: {
+    readonly snapshots: readonly string[];
+    readonly error?: { readonly code: string; readonly message: string };
+  };
 }
 
 /** What a rollback reports while it runs: the plan with every diff first, then each item as it settles. */
@@ -94,23 +113,20 @@ export async function rollbackDeployment(
 
   const latest = dryRun ? undefined : await catalog.rollbacks.latestFor(deployment.id);
   const resume = latest && !latest.dryRun && latest.status !== 'completed' ? latest : undefined;
-  const verified = new Set(resume?.items.filter((i) => i.state === 'verified').map((i) => i.item));
   const id = resume?.id ?? (await freshId(session, now));
+  const allowOlder = input.allowOlder ?? false;
 
-  const items: RollbackItem[] = [];
-  for (const p of planned) items.push(await diffFirst(session, policy, p, verified.has(p.name)));
-  const base = {
-    rollback: id,
-    deployment: deployment.id,
-    environment: deployment.environment,
-    dryRun,
-    resumed: resume !== undefined,
-    ticket,
-    ...(ticketError ? { ticketError } : {}),
-  };
   if (dryRun) {
+    const items: RollbackItem[] = [];
+    for (const p of planned) items.push(await diffFirst(session, policy, p, allowOlder));
     const result: RollbackResult = {
-      ...base,
+      rollback: id,
+      deployment: deployment.id,
+      environment: deployment.environment,
+      dryRun,
+      resumed: resume !== undefined,
+      ticket,
+      ...(ticketError ? { ticketError } : {}),
       status: 'planned',
       items: await dryRunChecks(session, policy, planned, items),
     };
@@ -119,8 +135,7 @@ export async function rollbackDeployment(
   }
 
   const actor = input.actor ?? deployment.actor;
-  if (resume) await catalog.rollbacks.setStatus(id, 'running', { finishedAt: null, error: null });
-  else {
+  if (!resume) {
     await catalog.rollbacks.create({
       id,
       deployment: deployment.id,
@@ -132,9 +147,55 @@ export async function rollbackDeployment(
       error: null,
     });
   }
+  const lease = await claimLease(session, id, deployment.id, resume);
+  try {
+    return await runRollback(session, policy, {
+      id,
+      deployment,
+      resumed: resume !== undefined,
+      ticket,
+      planned,
+      allowOlder,
+      change: input.change ?? deployment.change,
+      lease,
+      progress,
+    });
+  } finally {
+    await catalog.rollbacks.release(id, lease.holder).catch(() => {});
+  }
+}
+
+interface RunInput {
+  readonly id: string;
+  readonly deployment: DeploymentRecord;
+  readonly resumed: boolean;
+  readonly ticket: TicketState | null;
+  readonly planned: readonly PlannedItem[];
+  readonly allowOlder: boolean;
+  readonly change: string | null;
+  readonly lease: Lease;
+  readonly progress: (e: RollbackEvent) => void;
+}
+
+async function runRollback(session: Session, policy: Policy, run: RunInput): Promise<RollbackResult> {
+  const { catalog } = session;
+  const { id, deployment, planned, progress } = run;
+  // Every item is diffed again, also those an earlier run verified: the live state may have moved since.
+  const items: RollbackItem[] = [];
+  for (const p of planned) items.push(await diffFirst(session, policy, p, run.allowOlder));
+  const base = {
+    rollback: id,
+    deployment: deployment.id,
+    environment: deployment.environment,
+    dryRun: false,
+    resumed: run.resumed,
+    ticket: run.ticket,
+  };
+  if (run.resumed) await catalog.rollbacks.setStatus(id, 'running', { finishedAt: null, error: null });
   await catalog.deployments.setStatus(deployment.id, 'rolling-back');
-  const record = (i: number, item: RollbackItem) =>
-    catalog.rollbacks.setItem({
+  const record = async (i: number, item: RollbackItem) => {
+    await run.lease.renew();
+    await catalog.rollbacks.setItem({
       rollback: id,
       item: item.item,
       position: i,
@@ -144,6 +205,7 @@ export async function rollbackDeployment(
       error: item.error ?? null,
       updatedAt: new Date().toISOString(),
     });
+  };
   for (const [i, item] of items.entries()) await record(i, item);
   progress({ kind: 'plan', result: { ...base, status: 'planned', items: [...items] } });
 
@@ -164,7 +226,106 @@ export async function rollbackDeployment(
     error: failed.length === 0 ? null : failed.map((f) => `${f.item}: ${f.error?.message ?? 'failed'}`).join('; '),
   });
   await catalog.deployments.setStatus(deployment.id, status === 'completed' ? 'rolled-back' : 'rollback-failed');
-  return { ...base, status, items };
+  if (status !== 'completed') return { ...base, status, items };
+  return { ...base, status, items, baseline: await takeBaseline(session, policy, run, items) };
+}
+
+/**
+ * The state rolled back to, captured (trigger `rollback`): without it the newest snapshot of each item
+ * stays the post-deploy one, and drift would report every rolled-back item as drifted.
+ */
+async function takeBaseline(
+  session: Session,
+  policy: Policy,
+  run: RunInput,
+  items: readonly RollbackItem[],
+): Promise<NonNullable<RollbackResult['baseline']>> {
+  const names = items.filter((i) => i.state === 'verified' || i.state === 'unchanged').map((i) => i.item);
+  if (names.length === 0) return { snapshots: [] };
+  try {
+    const results = await takeSnapshots(session, policy, {
+      items: names,
+      run: { trigger: 'rollback', deployment: run.deployment.id, ...(run.change ? { change: run.change } : {}) },
+      ...(run.ticket ? { ticket: run.ticket } : {}),
+    });
+    const failed = results.filter((r) => r.status === 'failed');
+    const snapshots = results.flatMap((r) => (r.id ? [r.id] : []));
+    if (failed.length === 0) return { snapshots };
+    return {
+      snapshots,
+      error: {
+        code: 'CAIRN_E_SOURCE',
+        message: `the snapshot after the rollback failed for ${failed.map((f) => f.item).join(', ')}; drift compares those with their previous snapshot`,
+      },
+    };
+  } catch (err) {
+    return { snapshots: [], error: errorOf(err) };
+  }
+}
+
+/** Who runs a rollback: a compare-and-set lease in the catalog, renewed at every recorded step. */
+interface Lease {
+  readonly holder: string;
+  renew(): Promise<void>;
+}
+
+/** How long a lease lasts without a recorded step; a run that stops recording is taken over after it. */
+export const ROLLBACK_LEASE_MS = 10 * 60_000;
+
+async function claimLease(
+  session: Session,
+  id: string,
+  deployment: string,
+  resume: RollbackRun | undefined,
+): Promise<Lease> {
+  const rollbacks = session.catalog.rollbacks;
+  const holder = `${hostname()} ${process.pid} ${randomBytes(4).toString('hex')}`;
+  const until = () => new Date(Date.now() + ROLLBACK_LEASE_MS).toISOString();
+  const dead = resume?.leaseHolder && holderIsDead(resume.leaseHolder) ? resume.leaseHolder : undefined;
+  const claim = await rollbacks.claim(id, holder, until(), new Date().toISOString(), dead);
+  if (!claim.claimed) throw busy(id, deployment, claim.holder, claim.until);
+  if (!resume) {
+    // Two fresh runs of one deployment may both have been created; one that sees another running gives way.
+    const rival = (await rollbacks.leasedFor(deployment, new Date().toISOString())).find((r) => r.id !== id);
+    if (rival) {
+      await rollbacks.setStatus(id, 'failed', {
+        finishedAt: new Date().toISOString(),
+        error: `gave way to rollback ${rival.id}, which was running`,
+      });
+      await rollbacks.release(id, holder);
+      throw busy(rival.id, deployment, rival.holder, rival.until);
+    }
+  }
+  return {
+    holder,
+    async renew() {
+      if (!(await rollbacks.renew(id, holder, until()))) {
+        const now = await rollbacks.get(id);
+        throw busy(id, deployment, now?.leaseHolder ?? null, now?.leaseUntil ?? null);
+      }
+    },
+  };
+}
+
+function busy(id: string, deployment: string, holder: string | null, until: string | null): CairnError {
+  return new CairnError(
+    'CAIRN_E_REPO_LOCKED',
+    `rollback ${id} of deployment ${deployment} is being run by ${holder ?? 'another process'}` +
+      `${until ? ` (lease until ${until})` : ''}; wait for it to finish, then run the rollback again`,
+    { rollback: id, deployment, holder, until },
+  );
+}
+
+/** A holder "host pid token" on this host whose process is gone. */
+function holderIsDead(holder: string): boolean {
+  const [host, pid] = holder.split(' ');
+  if (host !== hostname() || !pid || !/^\d+$/.test(pid)) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 function noDiff(p: PlannedItem): ItemDrift {
@@ -176,16 +337,34 @@ function errorOf(err: unknown): { code: string; message: string } {
   return { code: 'CAIRN_E_CHECK_FAILED', message: err instanceof Error ? err.message : String(err) };
 }
 
-/** The item's live state against its pre-deploy snapshot; an item verified by an earlier run is skipped. */
-async function diffFirst(
-  session: Session,
-  policy: Policy,
-  p: PlannedItem,
-  alreadyVerified: boolean,
-): Promise<RollbackItem> {
-  const base = { item: p.name, snapshot: p.snapshot?.id ?? '', target: p.target, verify: p.verify };
+/**
+ * The item's live state against its pre-deploy snapshot. An item with no pre-deploy snapshot, only an
+ * older one (`before-start`), fails unless the caller allowed older snapshots.
+ */
+async function diffFirst(session: Session, policy: Policy, p: PlannedItem, allowOlder: boolean): Promise<RollbackItem> {
+  const base = {
+    item: p.name,
+    snapshot: p.snapshot?.id ?? '',
+    from: p.from,
+    snapshotTime: p.snapshot?.time ?? null,
+    target: p.target,
+    verify: p.verify,
+  };
   if (p.problem) return { ...base, diff: noDiff(p), state: 'failed', error: p.problem };
-  if (alreadyVerified) return { ...base, diff: noDiff(p), state: 'verified' };
+  if (p.from === 'before-start' && !allowOlder) {
+    return {
+      ...base,
+      diff: noDiff(p),
+      state: 'failed',
+      error: {
+        code: 'CAIRN_E_NOT_FOUND',
+        message:
+          `item ${p.name} has no pre-deploy snapshot; the newest one before the deployment is ` +
+          `${p.snapshot!.id.slice(0, 12)} of ${p.snapshot!.time}: run the rollback with --allow-older ` +
+          '(API: allowOlder) to restore that one',
+      },
+    };
+  }
   let diff: ItemDrift;
   try {
     diff = await compareLive(session, policy, p.item!, p.snapshot!);
@@ -241,7 +420,19 @@ async function restoreAndVerify(
   const added = after.changes.filter((c) => c.kind === 'added');
   if (!after.error && target?.kind === 'directory' && added.length > 0) {
     // The folder is the item's source: files the deployment added are not part of the pre-deploy state.
-    await removeAdded(target.path, added);
+    try {
+      await removeAdded(target.path, added);
+    } catch (err) {
+      const e = errorOf(err);
+      return {
+        ...restored,
+        state: 'failed',
+        error: {
+          code: e.code,
+          message: `${p.name} was restored into ${p.target}, but a file the deployment added could not be removed: ${e.message}`,
+        },
+      };
+    }
     after = await readBack(session, policy, p);
   }
   if (after.error) {

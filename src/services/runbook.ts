@@ -32,8 +32,12 @@ export async function renderRunbooks(
   opts: { environment: string },
 ): Promise<Runbooks> {
   const env = opts.environment;
-  if (!Object.hasOwn(policy.environments, env)) {
-    const known = Object.keys(policy.environments).sort();
+  // An environment is declared under environments:, or named by an item (as deploy, gate and drift take it).
+  const known = [
+    ...new Set([...Object.keys(policy.environments), ...policy.items.flatMap((i) => i.environment ?? [])]),
+  ];
+  if (!known.includes(env)) {
+    known.sort();
     throw new CairnError(
       'CAIRN_E_USAGE',
       `environment ${env} is not in ${policy.file}; environments: ${known.length > 0 ? known.join(', ') : '(none)'}`,
@@ -132,10 +136,10 @@ function itemRunbook(
     lines.push(
       `Restore target: ${targetLabel(item.restore)} (checked afterwards by ${verifyMode(item) === 'live' ? 'reading the source again' : 'the target accepting the bytes'}).`,
       '',
-      'The newest snapshot into the target:',
+      'The newest snapshot into the target (`--dry-run` first shows what would be written):',
       '',
       '```sh',
-      `cairn restore --item ${item.name} --to-target`,
+      `cairn restore ${latest} --to-target`,
       '```',
       '',
     );

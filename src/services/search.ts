@@ -7,6 +7,7 @@ export const TRIGGERS = Object.freeze([
   'post-deploy',
   'scheduled',
   'manual',
+  'rollback',
 ] as const) satisfies readonly Trigger[];
 
 /**

@@ -26,6 +26,8 @@ export interface SnapshotRequest {
   readonly now?: Date;
   /** A change ticket the caller already checked (a deployment's), kept with each snapshot when this run needs none of its own. */
   readonly ticket?: TicketState;
+  /** Checked before each item: once aborted, no further item is snapshotted (the abort reason is thrown). */
+  readonly signal?: AbortSignal;
 }
 
 export type ItemStatus = 'created' | 'unchanged' | 'partial' | 'failed';
@@ -89,14 +91,21 @@ export async function takeSnapshots(
       component: i.component ?? null,
     })),
   );
-  const envs = [...new Set(items.map((i) => i.environment))];
-  const checked = await checkChangeTicket(policy, {
-    action: 'snapshot',
-    tiers: items.map((i) => i.tier),
-    environment: request.environment ?? (envs.length === 1 ? envs[0] : undefined),
-    change: request.run.change ?? process.env.CAIRN_CHANGE_ID ?? null,
-    now: request.now ?? new Date(),
-  });
+  // The ticket rule per environment (a run spanning several meets each one's rule); a scheduled backup
+  // is not a change and needs no ticket (docs/DEPLOYMENTS.md, "Change tickets").
+  let checked: TicketState | null = null;
+  const byEnv = new Map<string | undefined, Item[]>();
+  for (const i of items) byEnv.set(i.environment, [...(byEnv.get(i.environment) ?? []), i]);
+  for (const [environment, group] of request.run.trigger === 'scheduled' ? [] : byEnv) {
+    const state = await checkChangeTicket(policy, {
+      action: 'snapshot',
+      tiers: group.map((i) => i.tier),
+      environment,
+      change: request.run.change ?? process.env.CAIRN_CHANGE_ID ?? null,
+      now: request.now ?? new Date(),
+    });
+    checked ??= state;
+  }
   const lock = await session.repo.lock(false, 'snapshot');
   const pipeline = new FilePipeline(session.repo);
   try {
@@ -106,7 +115,10 @@ export async function takeSnapshots(
     // every snapshot and verification object, so the evidence is as immutable as the snapshot.
     const ticket = checked ?? request.ticket;
     const run = ticket ? { ...request, ticket } : request;
-    for (const item of items) results.push(await snapshotOne(session, policy, item, run, progress, pipeline));
+    for (const item of items) {
+      request.signal?.throwIfAborted();
+      results.push(await snapshotOne(session, policy, item, run, progress, pipeline));
+    }
     return ticket ? results.map((r) => ({ ...r, ticket })) : results;
   } finally {
     await pipeline.close();

@@ -1,13 +1,18 @@
 import { CairnError } from '../errors/index.js';
-import { runProcess, tail } from '../sources/index.js';
+import { passEnv, runProcess, scrub, tail } from '../sources/index.js';
 import type { CommandTarget, DeliverOptions, Delivery, Payload } from './types.js';
 
 const MAX_OUTPUT = 16 * 1024 * 1024;
 
+/** Names whose values never appear in a message: the command's output is scrubbed of them. */
+const SECRET_NAME = /TOKEN|SECRET|PASSW|KEY|CREDENTIAL|AUTH/i;
+
 /**
  * `sh -c run` with the payload on standard input (`kubectl apply -f -`), in its own process group:
- * on timeout the group is killed. The command gets the caller's whole environment (it acts with the
- * operator's credentials, e.g. KUBECONFIG) plus CAIRN_ITEM.
+ * on timeout the group is killed. Like the command source, the command gets only PATH, HOME and LANG of
+ * the caller's environment, plus CAIRN_ITEM (a command that needs credentials names its file, e.g.
+ * `kubectl --kubeconfig /etc/cairn/kube apply -f -`). Its stderr in messages is scrubbed of the values
+ * of the caller's secret-looking variables (…TOKEN, …SECRET, …PASSWORD, …KEY).
  */
 export async function deliverToCommand(
   target: CommandTarget,
@@ -15,9 +20,9 @@ export async function deliverToCommand(
   label: string,
   opts: DeliverOptions = {},
 ): Promise<Delivery> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(opts.env ?? process.env)) if (v !== undefined) env[k] = v;
-  env.CAIRN_ITEM = payload.item;
+  const callerEnv = opts.env ?? process.env;
+  const env = { ...passEnv(callerEnv, []), CAIRN_ITEM: payload.item };
+  const secrets = Object.entries(callerEnv).flatMap(([k, v]) => (v && SECRET_NAME.test(k) ? [v] : []));
   const r = await runProcess({
     command: 'sh',
     args: ['-c', target.run],
@@ -40,8 +45,8 @@ export async function deliverToCommand(
   if (r.tooBig) throw fail(`wrote more than ${MAX_OUTPUT} bytes on standard output; stopped`);
   if (r.code !== 0) {
     const how = r.code === null ? `was killed by ${r.signal}` : `exited with code ${r.code}`;
-    const err = tail(r.stderr);
+    const err = scrub(tail(r.stderr), secrets);
     throw fail(`${how}${err ? `; stderr:\n${err}` : ' (no stderr)'}`, { exitCode: r.code, stderr: err });
   }
-  return { target: label, bytes: payload.bytes.length, output: tail(r.stdout.toString('utf8'), 20) };
+  return { target: label, bytes: payload.bytes.length, output: scrub(tail(r.stdout.toString('utf8'), 20), secrets) };
 }

@@ -1,5 +1,5 @@
 import { CairnError, isCairnError } from '../errors/index.js';
-import { describeFetchError, resolveHeaders, scrub } from '../sources/index.js';
+import { describeFetchError, redactUrl, resolveHeaders, scrub } from '../sources/index.js';
 import type { DeliverOptions, Delivery, HttpTarget, Payload } from './types.js';
 
 /** The payload as the body of a PUT or POST; any answer but 2xx is CAIRN_E_TARGET with its status. */
@@ -19,7 +19,7 @@ export async function deliverToHttp(
     fail(`environment variable ${variable} (for header ${header}) is not set`, { variable }),
   );
   if (payload.contentType) headers['content-type'] = payload.contentType;
-  const secrets = Object.keys(target.headersEnv).map((h) => headers[h]);
+  const secrets = [...Object.keys(target.headersEnv).map((h) => headers[h]), urlPassword(target.url)];
   const timeout = AbortSignal.timeout(target.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
   try {
@@ -33,6 +33,16 @@ export async function deliverToHttp(
     if (isCairnError(err)) throw err;
     if (timeout.aborted) throw fail(`no answer within ${target.timeoutMs} ms`);
     if (opts.signal?.aborted) throw fail('cancelled');
-    throw fail(`request failed: ${scrub(describeFetchError(err), secrets)}`);
+    const why = describeFetchError(err).split(target.url).join(redactUrl(target.url));
+    throw fail(`request failed: ${scrub(why, secrets)}`);
+  }
+}
+
+function urlPassword(url: string): string | undefined {
+  try {
+    const p = new URL(url).password;
+    return p ? decodeURIComponent(p) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -9,6 +9,8 @@ import { webhooksTable } from './0007-webhooks.js';
 import { schedulesTable } from './0008-schedules.js';
 import { driftTables } from './0009-drift.js';
 import { rollbacksTables } from './0010-rollbacks.js';
+import { webhookHeartbeat } from './0011-webhook-heartbeat.js';
+import { rollbackLease } from './0012-rollback-lease.js';
 import type { CatalogDialect } from './column-types.js';
 
 export type { CatalogDialect } from './column-types.js';
@@ -30,6 +32,8 @@ export function catalogMigrations(dialect: CatalogDialect): MigrationProvider {
     '0008-schedules': schedulesTable(dialect),
     '0009-drift': driftTables(dialect),
     '0010-rollbacks': rollbacksTables(dialect),
+    '0011-webhook-heartbeat': webhookHeartbeat(dialect),
+    '0012-rollback-lease': rollbackLease(dialect),
   };
   return { getMigrations: async () => migrations };
 }

@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CairnError, ExitCode } from '../../errors/index.js';
 import {
+  checkChangeTicket,
   type RestoreResult,
   resolveSnapshot,
   restoreSnapshot,
@@ -21,6 +22,7 @@ interface RestoreOptions {
   release?: string;
   commit?: string;
   item?: string;
+  change?: string;
 }
 
 export function registerRestore(program: Command): void {
@@ -40,6 +42,10 @@ export function registerRestore(program: Command): void {
     .option('--release <version>', 'the newest snapshot taken or verified under this release (with --item)')
     .option('--commit <sha>', 'the newest snapshot taken or verified at this commit (with --item)')
     .option('--item <name>', 'the item, with --release or --commit')
+    .option(
+      '--change <id>',
+      'with --to-target: the change ticket, when the policy requires one for rollbacks (default: $CAIRN_CHANGE_ID)',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -50,7 +56,9 @@ export function registerRestore(program: Command): void {
         '\nWith --to-target a directory target is restored in place (files replaced, nothing deleted); a command\n' +
         "(`kubectl apply -f -`) gets the snapshot's one content file on stdin, an HTTP target gets it as the body.\n" +
         'Exit 0 when restored, 1 when the target failed or a file could not be restored, 2 for usage errors\n' +
-        '(no --target/--to-target, or an item without `restore:`). docs/SOURCES.md describes the targets.',
+        '(no --target/--to-target, or an item without `restore:`). docs/SOURCES.md describes the targets.\n' +
+        'Writing into a live target is a rollback for the change-ticket rule (changeTickets.requireFor with\n' +
+        'action rollback): then --change (or CAIRN_CHANGE_ID) must name an approved ticket whose window is open.',
     )
     .action(
       action(async (ctx, id: string | undefined, opts: RestoreOptions) => {
@@ -146,7 +154,19 @@ async function restoreToPolicyTarget(ctx: Context, id: string | undefined, opts:
         `snapshot ${snap.id.slice(0, 12)} is of item ${snap.item}, which ${policy.file} no longer has; restore it with --target <dir>`,
       );
     }
-    const result = await restoreToTarget(session, policy, item, snap, { dryRun: opts.dryRun ?? false });
+    // Writing into a live target is what a rollback does: the same change-ticket rule, checked before anything is sent.
+    const dryRun = opts.dryRun ?? false;
+    const ticket = dryRun
+      ? null
+      : await checkChangeTicket(policy, {
+          action: 'rollback',
+          tiers: [item.tier],
+          environment: item.environment,
+          change: opts.change ?? process.env.CAIRN_CHANGE_ID ?? null,
+          now: new Date(),
+        });
+    ctx.addAuditDetails({ item: item.name, snapshot: snap.id, ticket });
+    const result = await restoreToTarget(session, policy, item, snap, { dryRun });
     ctx.out.result(result, () => renderTarget(result));
     return ExitCode.ok;
   } finally {

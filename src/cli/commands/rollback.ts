@@ -14,6 +14,7 @@ interface RollbackOptions {
   deployment: string;
   dryRun?: boolean;
   change?: string;
+  allowOlder?: boolean;
 }
 
 export function registerRollback(program: Command): void {
@@ -23,6 +24,10 @@ export function registerRollback(program: Command): void {
     .requiredOption('--deployment <id>', 'the deployment to roll back (cairn deploy list shows them)')
     .option('--dry-run', 'show the plan and the diff of every item; write and record nothing')
     .option('--change <id>', "the change ticket for the rollback (default: the deployment's)")
+    .option(
+      '--allow-older',
+      'restore an item whose pre-deploy snapshot is missing from the newest snapshot taken before the deployment (default: such an item fails)',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -35,6 +40,9 @@ export function registerRollback(program: Command): void {
         'again must match the snapshot, or, when no source reads what the target holds, the target accepted it.\n' +
         'Every step is recorded: an interrupted rollback is resumed by running the same command again.\n' +
         'An item without a restore target fails with a message naming it (add restore: to the policy).\n' +
+        'An item whose pre-deploy capture is missing fails too, naming the newest older snapshot; --allow-older\n' +
+        'restores that one instead (an automatic rollback never does). Two rollbacks of one deployment never run\n' +
+        'at once: the second is refused with CAIRN_E_REPO_LOCKED naming the first.\n' +
         'Exit codes: 0 rolled back (or a dry run whose plan can go through); 1 an item failed, the plan has an\n' +
         'item that cannot be restored, or the change ticket is refused; 2 bad usage or invalid policy.\n' +
         'With CAIRN_SERVER the server rolls back under its own policy (needs rollback.run: restorer or admin).',
@@ -45,6 +53,7 @@ export function registerRollback(program: Command): void {
           deployment: opts.deployment,
           dryRun: opts.dryRun ?? false,
           ...(opts.change !== undefined ? { change: opts.change } : {}),
+          ...(opts.allowOlder ? { allowOlder: true } : {}),
         };
         const remote = ctx.remote();
         if (remote) {

@@ -27,7 +27,11 @@ export function registerRollbackRoutes(app: FastifyInstance, ctx: ServerContext)
     handle: async (req) =>
       backend.rollbackDeployment(
         req.params.id,
-        { dryRun: req.body?.dryRun ?? false, ...(req.body?.change !== undefined ? { change: req.body.change } : {}) },
+        {
+          dryRun: req.body?.dryRun ?? false,
+          ...(req.body?.change !== undefined ? { change: req.body.change } : {}),
+          ...(req.body?.allowOlder ? { allowOlder: true } : {}),
+        },
         callerOf(req),
       ),
     outcome: (r) => ({

@@ -14,6 +14,8 @@ const change = obj({
 const rollbackItem = obj({
   item: s,
   snapshot: s,
+  from: { type: 'string', enum: ['bundle', 'before-start', 'none'] },
+  snapshotTime: nullable(s),
   target: s,
   diff: obj({
     item: s,
@@ -39,9 +41,16 @@ export const rollbackResultSchema = obj({
   ticket: nullable(ticketStateSchema),
   ticketError: error,
   items: arr(rollbackItem, 100_000),
+  baseline: obj({ snapshots: arr(s, 100_000), error }),
 });
 
-export const rollbackBody = obj({ dryRun: bool, change: str(256, { minLength: 1 }) });
+export const rollbackBody = obj({
+  dryRun: bool,
+  // The same pattern as checkChangeTicket's: no ServiceNow query operators.
+  change: str(128, { minLength: 1, pattern: '^[A-Za-z0-9_.:-]{1,128}$' }),
+  /** Restore items whose pre-deploy snapshot is missing from the newest one taken before the deployment. */
+  allowOlder: bool,
+});
 
 export const runbooksSchema = obj({
   environment: s,

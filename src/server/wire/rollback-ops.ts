@@ -16,6 +16,7 @@ export function rollbackOps(ctx: WireContext): RollbackBackend<Identity> {
           dryRun: input.dryRun,
           actor: caller.identity.subject,
           ...(input.change !== undefined ? { change: input.change } : {}),
+          ...(input.allowOlder ? { allowOlder: true } : {}),
         }),
       );
     },

@@ -183,8 +183,18 @@ describe('change tickets from a ServiceNow-shaped Table API', () => {
           .writeHead(401, { 'content-type': 'application/json' })
           .end('{"error":{"message":"User Not Authenticated"}}');
       }
-      const [field, id] = (url.searchParams.get('sysparm_query') ?? '').split('=');
-      const row = Object.values(rows).find((r) => r[field ?? ''] === id);
+      if (url.pathname === '/other') {
+        // A provider answering some other ticket than the one asked for.
+        return void res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ result: [rows.CHG0030001] }));
+      }
+      // ServiceNow's encoded query: `^NQ` and `^OR` join alternatives, `^` joins conditions.
+      const query = url.searchParams.get('sysparm_query') ?? '';
+      const alternatives = query.split(/\^NQ|\^OR/).map((q) => q.split('^').map((c) => c.split('=')));
+      const row = Object.values(rows).find((r) =>
+        alternatives.some((conds) => conds.every(([field, value]) => r[field ?? ''] === value)),
+      );
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: row ? [row] : [] }));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -234,5 +244,34 @@ describe('change tickets from a ServiceNow-shaped Table API', () => {
       check(policy(`{ http: { url: "http://127.0.0.1:${await closedPort()}/x" } }`), 'CHG0030001'),
       /http:\/\/127\.0\.0\.1:\d+\/x is unreachable \(ECONNREFUSED\)/,
     );
+  });
+
+  it('refuses a change id carrying query operators before asking, and a ticket other than the one asked for', async () => {
+    // Without the id check, `CHG0000000^ORapproval=approved` would match the approved CHG0030001.
+    for (const id of ['CHG0000000^ORapproval=approved', 'X^NQnumber=CHG0030001', 'CHG 1', '', 'a'.repeat(129)]) {
+      seen.length = 0;
+      let caught: unknown;
+      await check(http('/t'), id).catch((err) => {
+        caught = err;
+      });
+      if (id === '') {
+        assert.ok(isCairnError(caught, 'CAIRN_E_CHANGE_TICKET'), String(caught));
+        continue;
+      }
+      assert.ok(isCairnError(caught, 'CAIRN_E_USAGE'), `expected CAIRN_E_USAGE for ${id}, got ${String(caught)}`);
+      assert.match(caught.message, /change ticket id .* is not a ticket id/);
+      assert.equal(seen.length, 0, 'the provider is not asked');
+    }
+    await ticketError(
+      check(http('/other'), 'CHG0030009'),
+      /CHG0030009: http:\/\/127\.0\.0\.1:\d+\/other answered ticket "CHG0030001", not CHG0030009; refused/,
+    );
+  });
+
+  it('never shows the credentials of the provider URL', async () => {
+    const p = policy(`{ http: { url: "http://cab:hunter22@127.0.0.1:${await closedPort()}/x?token=abc123" } }`);
+    const err = await ticketError(check(p, 'CHG0030001'), /unreachable|answered/);
+    assert.doesNotMatch(err.message, /hunter22|abc123/);
+    assert.doesNotMatch(JSON.stringify(err.details), /hunter22|abc123/);
   });
 });

@@ -7,6 +7,9 @@ import type { TicketSource } from './types.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** What a change ticket id may be: no query operators (ServiceNow's `^`, `^OR`, `^NQ`, `=`) can pass. */
+export const CHANGE_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+
 export interface TicketCheck {
   readonly action: TicketAction;
   /** The tiers of the items the action touches. */
@@ -49,6 +52,14 @@ export async function checkChangeTicket(policy: Policy, check: TicketCheck): Pro
       `${scope} needs an approved change ticket (policy changeTickets.requireFor in ${policy.file}); ` +
         'pass --change ID or set CAIRN_CHANGE_ID',
       { action: check.action, environment: check.environment ?? null, now },
+    );
+  }
+  if (!CHANGE_ID.test(check.change)) {
+    throw new CairnError(
+      'CAIRN_E_USAGE',
+      `${scope}: change ticket id ${JSON.stringify(check.change.slice(0, 200))} is not a ticket id ` +
+        '(1–128 letters, digits and . _ : -)',
+      { action: check.action, ticket: check.change.slice(0, 200) },
     );
   }
   const source = ticketSource(tickets.provider, check.env);

@@ -1,5 +1,6 @@
 import { CairnError } from '../../errors/index.js';
 import type { TicketProvider } from '../../policy/index.js';
+import { redactUrl } from '../../sources/index.js';
 import { type RawTicket, type TicketSource, ticketTime } from './types.js';
 
 type HttpProvider = Extract<TicketProvider, { kind: 'http' }>;
@@ -24,8 +25,9 @@ const SERVICENOW_STATES: Readonly<Record<string, string>> = {
  */
 export function httpTicketSource(provider: HttpProvider, env: Env = process.env): TicketSource {
   const f = provider.fields;
+  const shown = redactUrl(provider.url);
   return {
-    name: `http ${provider.url}`,
+    name: `http ${shown}`,
     approvedValues: provider.approvedValues,
     approvedStates: provider.approvedStates,
     async fetch(id, signal) {
@@ -33,7 +35,7 @@ export function httpTicketSource(provider: HttpProvider, env: Env = process.env)
       url.searchParams.set('sysparm_query', `${f.number}=${id}`);
       url.searchParams.set('sysparm_limit', '1');
       url.searchParams.set('sysparm_fields', [f.number, f.state, f.approval, f.start, f.end].join(','));
-      const where = { provider: `http ${provider.url}`, ticket: id, url: provider.url };
+      const where = { provider: `http ${shown}`, ticket: id, url: shown };
       let res: Response;
       try {
         const timeout = AbortSignal.timeout(provider.timeoutMs);
@@ -45,12 +47,8 @@ export function httpTicketSource(provider: HttpProvider, env: Env = process.env)
         const why =
           err instanceof Error && err.name === 'TimeoutError'
             ? `no answer within ${provider.timeoutMs} ms`
-            : causeOf(err);
-        throw new CairnError(
-          'CAIRN_E_CHANGE_TICKET',
-          `change ticket ${id}: ${provider.url} is unreachable (${why})`,
-          where,
-        );
+            : causeOf(err).split(url.href).join(redactUrl(url.href)).split(provider.url).join(shown);
+        throw new CairnError('CAIRN_E_CHANGE_TICKET', `change ticket ${id}: ${shown} is unreachable (${why})`, where);
       }
       if (!res.ok) {
         const hint =
@@ -58,7 +56,7 @@ export function httpTicketSource(provider: HttpProvider, env: Env = process.env)
         await res.body?.cancel();
         throw new CairnError(
           'CAIRN_E_CHANGE_TICKET',
-          `change ticket ${id}: ${provider.url} answered HTTP ${res.status}${hint}`,
+          `change ticket ${id}: ${shown} answered HTTP ${res.status}${hint}`,
           { ...where, status: res.status },
         );
       }
@@ -66,22 +64,29 @@ export function httpTicketSource(provider: HttpProvider, env: Env = process.env)
       try {
         body = await res.json();
       } catch {
-        throw new CairnError(
-          'CAIRN_E_CHANGE_TICKET',
-          `change ticket ${id}: ${provider.url} did not answer JSON`,
-          where,
-        );
+        throw new CairnError('CAIRN_E_CHANGE_TICKET', `change ticket ${id}: ${shown} did not answer JSON`, where);
       }
       const result = (body as { result?: unknown } | null)?.result;
       if (!Array.isArray(result)) {
         throw new CairnError(
           'CAIRN_E_CHANGE_TICKET',
-          `change ticket ${id}: ${provider.url} answered without a \`result\` list`,
+          `change ticket ${id}: ${shown} answered without a \`result\` list`,
           where,
         );
       }
       const row = result[0] as Record<string, unknown> | undefined;
-      return row ? toTicket(id, row, f, provider.url) : null;
+      if (!row) return null;
+      const ticket = toTicket(id, row, f, shown);
+      // Only the ticket asked for counts: a provider that matched something else (a query it read
+      // differently) must not lend another ticket's approval.
+      if (ticket.id !== id) {
+        throw new CairnError(
+          'CAIRN_E_CHANGE_TICKET',
+          `change ticket ${id}: ${shown} answered ticket ${JSON.stringify(ticket.id)}, not ${id}; refused`,
+          { ...where, answered: ticket.id },
+        );
+      }
+      return ticket;
     },
   };
 }
@@ -105,7 +110,7 @@ function toTicket(id: string, row: Record<string, unknown>, f: HttpProvider['fie
   };
   const state = text(f.state);
   return {
-    id: text(f.number) ?? id,
+    id: text(f.number) ?? '',
     state: state === null ? null : (SERVICENOW_STATES[state] ?? state),
     approval: text(f.approval),
     start: time(f.start),
@@ -116,14 +121,14 @@ function toTicket(id: string, row: Record<string, unknown>, f: HttpProvider['fie
 function authorization(provider: HttpProvider, env: Env): Record<string, string> {
   if (provider.tokenEnv) {
     const token = env[provider.tokenEnv];
-    if (!token) throw missingCredential(provider.tokenEnv, provider.url);
+    if (!token) throw missingCredential(provider.tokenEnv, redactUrl(provider.url));
     return { Authorization: `Bearer ${token}` };
   }
   if (provider.userEnv && provider.passwordEnv) {
     const user = env[provider.userEnv];
     const password = env[provider.passwordEnv];
-    if (!user) throw missingCredential(provider.userEnv, provider.url);
-    if (password === undefined) throw missingCredential(provider.passwordEnv, provider.url);
+    if (!user) throw missingCredential(provider.userEnv, redactUrl(provider.url));
+    if (password === undefined) throw missingCredential(provider.passwordEnv, redactUrl(provider.url));
     return { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
   }
   return {};
