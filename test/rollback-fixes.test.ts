@@ -261,7 +261,7 @@ items:
     assert.ok(existsSync(join(f.dir, 'rb', 'x.md')));
   });
 
-  it('snapshot tickets: the rule of each environment holds in a run spanning several; scheduled backups need none', async () => {
+  it('snapshot tickets: the rule of each environment holds in a run spanning several; --trigger scheduled is no way around it', async () => {
     f.write(
       'tickets-snap.yaml',
       `version: 1
@@ -284,6 +284,9 @@ items:
     assert.equal(jsonError(refused).code, 'CAIRN_E_CHANGE_TICKET');
     assert.match(jsonError(refused).message, /snapshot in stage/);
     assertExit(await cli(['snapshot', '--change', 'CHG1', '--json'], env), 0);
-    assertExit(await cli(['snapshot', '--trigger', 'scheduled', '--force', '--json'], env), 0);
+    // Only the server's scheduler is exempt: a CLI run that calls itself scheduled still needs the ticket.
+    const claimed = await cli(['snapshot', '--trigger', 'scheduled', '--force', '--json'], env);
+    assertExit(claimed, 1);
+    assert.equal(jsonError(claimed).code, 'CAIRN_E_CHANGE_TICKET');
   });
 });

@@ -285,6 +285,39 @@ describe('deployments', () => {
     }
   });
 
+  it("covers a deployment's captures with the ticket checked at its start, even after the window closed", async () => {
+    const strict = parsePolicy(
+      POLICY.replace(
+        'requireFor: { tiers: [], environments: [prod], actions: [deploy] }',
+        'requireFor: { tiers: [], environments: [prod], actions: [deploy, snapshot] }',
+      ),
+      join(dir, 'cairn.yaml'),
+      { now: NOW },
+    ).policy;
+    const started = await startDeployment(session, strict, {
+      environment: 'prod',
+      change: 'CHG1',
+      id: 'D-late',
+      now: NOW,
+    });
+    assert.equal(started.deployment.ticket?.inWindow, true);
+    // CHG1's window ends at 11:00; the deployment finishes at 13:00.
+    const late = new Date('2026-11-29T13:00:00.000Z');
+    await expectError(
+      takeSnapshots(session, strict, { environment: 'prod', run: { change: 'CHG1' }, now: late }),
+      'CAIRN_E_CHANGE_TICKET',
+      /window/,
+    );
+    const finished = await finishDeployment(session, strict, 'D-late', { now: late });
+    assert.equal(finished.deployment.status, 'succeeded');
+    assert.ok(finished.post.every((e) => e.status !== 'failed'));
+    const stored = finished.post[0]!;
+    const object = stored.verificationId
+      ? await session.repo.loadVerification(stored.verificationId)
+      : await session.repo.loadSnapshot(stored.snapshotId!);
+    assert.equal(object.ticket?.id, 'CHG1', "the post-deploy capture keeps the deployment's ticket");
+  });
+
   it('records a deployment whose pre-deploy bundle has a failed item, saying so', async () => {
     rmSync(join(dir, 'src/web'), { recursive: true, force: true });
     const view = await startDeployment(session, policy, { environment: 'staging', id: 'D-broken' });

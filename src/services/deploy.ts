@@ -216,7 +216,14 @@ export async function finishDeployment(
     ...(record.change ? { change: record.change } : {}),
     ...(input.actor ? { actor: input.actor } : {}),
   };
-  const results = await takeSnapshots(session, policy, { environment: record.environment, run, now }, progress);
+  // The ticket checked when the deployment started covers its captures, even once its window has closed.
+  const covered = record.ticket ? { ticket: record.ticket } : {};
+  const results = await takeSnapshots(
+    session,
+    policy,
+    { environment: record.environment, run, now, ...covered },
+    progress,
+  );
   const d = session.catalog.deployments;
   await d.putBundle(bundleOf(record.id, 'post', results));
   // Compare-and-set: a failure recorded while the post-deploy bundle was taken wins (CAIRN_E_EXISTS here).
@@ -329,7 +336,10 @@ async function mustGet(session: Session, id: string): Promise<DeploymentRecord> 
 function notStarted(record: DeploymentRecord, verb: string): CairnError {
   return new CairnError(
     'CAIRN_E_EXISTS',
-    `deployment ${record.id} is ${record.status}${record.finishedAt ? ` since ${record.finishedAt}` : ''}; only a started deployment can be ${verb}`,
+    `deployment ${record.id} is ${record.status}${record.finishedAt ? ` since ${record.finishedAt}` : ''}; only a started deployment can be ${verb}` +
+      (record.status === 'rolling-back' || record.status === 'rollback-failed'
+        ? `; its rollback did not complete: run \`cairn rollback --deployment ${record.id}\` to resume it`
+        : ''),
     { deployment: record.id, status: record.status },
   );
 }

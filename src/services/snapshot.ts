@@ -24,8 +24,13 @@ export interface SnapshotRequest {
   /** Write a new snapshot even when nothing changed. */
   readonly force?: boolean;
   readonly now?: Date;
-  /** A change ticket the caller already checked (a deployment's), kept with each snapshot when this run needs none of its own. */
+  /** A change ticket the caller already checked (a deployment's): it covers this run, and is kept with each snapshot. */
   readonly ticket?: TicketState;
+  /**
+   * Set by `cairn serve`'s scheduler only: a scheduled backup is not a change, so the snapshot ticket rule
+   * does not apply. Not reachable from the CLI (`--trigger scheduled` does not exempt a run).
+   */
+  readonly scheduledBackup?: boolean;
   /** Checked before each item: once aborted, no further item is snapshotted (the abort reason is thrown). */
   readonly signal?: AbortSignal;
 }
@@ -91,12 +96,13 @@ export async function takeSnapshots(
       component: i.component ?? null,
     })),
   );
-  // The ticket rule per environment (a run spanning several meets each one's rule); a scheduled backup
-  // is not a change and needs no ticket (docs/DEPLOYMENTS.md, "Change tickets").
+  // The ticket rule per environment (a run spanning several meets each one's rule). Not checked again when
+  // the caller's ticket covers the run (a deployment's captures), nor for the server's scheduled backups,
+  // which are not changes (docs/DEPLOYMENTS.md, "Change tickets").
   let checked: TicketState | null = null;
   const byEnv = new Map<string | undefined, Item[]>();
   for (const i of items) byEnv.set(i.environment, [...(byEnv.get(i.environment) ?? []), i]);
-  for (const [environment, group] of request.run.trigger === 'scheduled' ? [] : byEnv) {
+  for (const [environment, group] of request.ticket || request.scheduledBackup ? [] : byEnv) {
     const state = await checkChangeTicket(policy, {
       action: 'snapshot',
       tiers: group.map((i) => i.tier),

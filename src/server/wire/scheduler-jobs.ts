@@ -62,6 +62,7 @@ async function snapshotJob(
     const results = await takeSnapshots({ repo, catalog: ctx.catalog, close: async () => {} }, policy, {
       items: planned.items,
       run: { trigger: 'scheduled', actor: SCHEDULER_IDENTITY },
+      scheduledBackup: true,
       signal,
     });
     signal.throwIfAborted();
