@@ -23,7 +23,9 @@ await build({
   // Code loaded with import() (the server, for `serve`; Argon2id) goes into chunks of its own, so a
   // command parses and evaluates only what it uses: start-up is most of a short command's time.
   splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
+  // Beside the entry points: worker threads are found as siblings of the module that starts them
+  // (src/repo/thread-pool.ts), and that module may be in a chunk.
+  chunkNames: '[name]-[hash]',
   target: 'node20',
   sourcemap: true,
   external: ['better-sqlite3', 'zstd-napi', 'pg', 'pg-native', '@aws-sdk/*'],

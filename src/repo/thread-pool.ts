@@ -8,6 +8,9 @@ export class ThreadPool {
   private readonly workers: Worker[];
   private readonly waiting = new Map<number, { resolve(body: unknown): void; reject(err: Error): void }>();
   private next = 0;
+  /** Set when a thread failed or stopped: every later call is refused with it instead of waiting for ever. */
+  private broken: Error | undefined;
+  private closing = false;
 
   /** `module` is a sibling of `base` (an import.meta.url): `.ts` under the sources, `.js` in the bundle. */
   constructor(module: string, base: string, workerData: unknown, threads: number) {
@@ -20,12 +23,18 @@ export class ThreadPool {
         if (msg.error !== undefined) waiter?.reject(new Error(msg.error));
         else waiter?.resolve(msg.body);
       });
-      worker.on('error', (err) => {
-        for (const w of this.waiting.values()) w.reject(err);
-        this.waiting.clear();
+      worker.on('error', (err) => this.fail(new Error(`worker thread ${url.pathname} failed: ${err.message}`)));
+      worker.on('exit', (code) => {
+        if (!this.closing) this.fail(new Error(`worker thread ${url.pathname} stopped (exit code ${code})`));
       });
       return worker;
     });
+  }
+
+  private fail(err: Error): void {
+    this.broken ??= err;
+    for (const w of this.waiting.values()) w.reject(this.broken);
+    this.waiting.clear();
   }
 
   get size(): number {
@@ -37,12 +46,14 @@ export class ThreadPool {
     const call = this.next++;
     const worker = this.workers[thread % this.workers.length]!;
     return new Promise<T>((resolve, reject) => {
+      if (this.broken) return reject(this.broken);
       this.waiting.set(call, { resolve: resolve as (body: unknown) => void, reject });
       worker.postMessage({ call, body }, transfer);
     });
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
