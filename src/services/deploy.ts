@@ -1,21 +1,39 @@
-import { randomInt } from 'node:crypto';
 import type {
   BundleEntry,
   DeploymentRecord,
   DeploymentSource,
   DeploymentStatus,
   RequirementResult,
-  SnapshotRecord,
 } from '../catalog/index.js';
 import { CairnError, isCairnError } from '../errors/index.js';
-import type { Environment, Item, Policy } from '../policy/index.js';
+import type { Environment, Policy } from '../policy/index.js';
 import { checkChangeTicket } from './change-tickets/index.js';
+import {
+  bundleOf,
+  CAPTURE_FAILED,
+  entry,
+  environmentItems,
+  newDeploymentId,
+  PENDING,
+  refuseWhileCapturing,
+  runOf,
+  snapshotsOf,
+} from './deploy-bundles.js';
 import { noProgress, type ProgressSink } from './progress.js';
 import { evaluateRequirements } from './requirements.js';
 import { type RollbackResult, rollbackDeployment } from './rollback.js';
 import { runMetadata } from './run-metadata.js';
 import type { Session } from './session.js';
-import { type ItemResult, selectItems, takeSnapshots } from './snapshot.js';
+import { takeSnapshots } from './snapshot.js';
+
+export {
+  CAPTURE_ABANDONED_MS,
+  CAPTURE_FAILED,
+  captureRunning,
+  environmentItems,
+  newDeploymentId,
+  PENDING,
+} from './deploy-bundles.js';
 
 export interface DeploymentView {
   readonly deployment: DeploymentRecord;
@@ -45,14 +63,6 @@ export interface DeploymentFilterInput {
 }
 
 const ID = /^[A-Za-z0-9][\w.:-]{0,127}$/;
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-/** `D-20261129-K7Q2XM`: the day it started and 30 random bits. */
-export function newDeploymentId(now: Date): string {
-  let tail = '';
-  for (let i = 0; i < 6; i++) tail += BASE32[randomInt(32)];
-  return `D-${now.toISOString().slice(0, 10).replaceAll('-', '')}-${tail}`;
-}
 
 /**
  * Starts a deployment of an environment (C3.2): checks the change ticket the policy asks for, takes the
@@ -159,40 +169,6 @@ export async function startDeployment(
   await d.setRequirements(id, requirements);
   await d.putBundle(pre);
   return { deployment: { ...record, requirements }, pre, post: [], requirements };
-}
-
-/** How the reason of a deployment whose pre-deploy capture stopped half-way starts. */
-export const CAPTURE_FAILED = 'pre-deploy capture failed:';
-/** The bundle status of an item whose pre-deploy snapshot is being taken. */
-export const PENDING = 'pending';
-/** A start older than this whose items are still pending was interrupted (its process died): not waited for. */
-export const CAPTURE_ABANDONED_MS = 6 * 60 * 60_000;
-
-/**
- * The items whose pre-deploy snapshot is still being taken (empty when the capture is done, or was
- * abandoned CAPTURE_ABANDONED_MS ago by a process that died).
- */
-export async function captureRunning(session: Session, record: DeploymentRecord, now = new Date()): Promise<string[]> {
-  if (record.status !== 'started') return [];
-  if (now.getTime() - Date.parse(record.startedAt) > CAPTURE_ABANDONED_MS) return [];
-  const pre = await session.catalog.deployments.bundle(record.id, 'pre');
-  return pre.filter((e) => e.status === PENDING).map((e) => e.item);
-}
-
-/** CAIRN_E_EXISTS (409) with details.retryable: try again once the pre-deploy capture is done. */
-async function refuseWhileCapturing(
-  session: Session,
-  record: DeploymentRecord,
-  verb: string,
-  now: Date,
-): Promise<void> {
-  const pending = await captureRunning(session, record, now);
-  if (pending.length === 0) return;
-  throw new CairnError(
-    'CAIRN_E_EXISTS',
-    `deployment ${record.id} is still taking its pre-deploy bundle (pending: ${pending.join(', ')}); it can be ${verb} once that is done: try again in a moment`,
-    { deployment: record.id, status: record.status, capture: 'running', pending, retryable: true },
-  );
 }
 
 /** Finishes a started deployment: the post-deploy bundle is taken and the deployment succeeded. */
@@ -310,22 +286,6 @@ export async function showDeployment(session: Session, id: string): Promise<Depl
   };
 }
 
-/** The items of an environment; an environment neither declared nor used by an item is a usage error. */
-export function environmentItems(policy: Policy, environment: string): Item[] {
-  const known = new Set([
-    ...Object.keys(policy.environments),
-    ...policy.items.flatMap((i) => (i.environment ? [i.environment] : [])),
-  ]);
-  if (!known.has(environment)) {
-    throw new CairnError(
-      'CAIRN_E_USAGE',
-      `no environment ${environment} in ${policy.file}; environments: ${[...known].sort().join(', ') || '(none)'}`,
-      { environment, environments: [...known].sort() },
-    );
-  }
-  return selectItems(policy, undefined, environment);
-}
-
 async function mustGet(session: Session, id: string): Promise<DeploymentRecord> {
   const record = await session.catalog.deployments.get(id);
   if (!record)
@@ -342,47 +302,4 @@ function notStarted(record: DeploymentRecord, verb: string): CairnError {
         : ''),
     { deployment: record.id, status: record.status },
   );
-}
-
-function runOf(meta: ReturnType<typeof runMetadata>, trigger: 'pre-deploy' | 'post-deploy') {
-  return {
-    trigger,
-    deployment: meta.deployment ?? undefined,
-    actor: meta.actor,
-    ...(meta.release ? { release: meta.release } : {}),
-    ...(meta.commit ? { commit: meta.commit } : {}),
-    ...(meta.change ? { change: meta.change } : {}),
-  };
-}
-
-function entry(
-  deployment: string,
-  phase: 'pre' | 'post',
-  item: string,
-  status: string,
-  error: string | null,
-): BundleEntry {
-  return { deployment, phase, item, snapshotId: null, verificationId: null, status, error };
-}
-
-function bundleOf(deployment: string, phase: 'pre' | 'post', results: readonly ItemResult[]): BundleEntry[] {
-  return results.map((r) => ({
-    deployment,
-    phase,
-    item: r.item,
-    snapshotId: r.id,
-    verificationId: r.verification ?? null,
-    status: r.status,
-    error: r.error ? `${r.error.code}: ${r.error.message}` : null,
-  }));
-}
-
-async function snapshotsOf(session: Session, results: readonly ItemResult[]): Promise<Map<string, SnapshotRecord>> {
-  const out = new Map<string, SnapshotRecord>();
-  for (const r of results) {
-    if (!r.id || r.status === 'failed') continue;
-    const s = await session.catalog.getSnapshot(r.id);
-    if (s) out.set(r.item, s);
-  }
-  return out;
 }
