@@ -162,19 +162,17 @@ export class KyselyScheduleRuns implements ScheduleRuns {
     return rows.map((r) => r.schedule_key).sort();
   }
 
-  async markStarted(key: string, slot: string, replica: string, at = new Date()): Promise<boolean> {
-    const r = await this.#db
-      .updateTable('schedule_runs')
-      .set({ status: 'running', started_at: at.toISOString(), claimed_at: at.toISOString() })
-      .where('schedule_key', '=', key)
-      .where('slot', '=', slot)
-      .where('claimed_by', '=', replica)
-      .where('status', '=', 'claimed')
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+  markStarted(key: string, slot: string, replica: string, at = new Date()): Promise<boolean> {
+    const now = at.toISOString();
+    return this.#change(
+      key,
+      slot,
+      { status: 'running', started_at: now, claimed_at: now },
+      { replica, status: ['claimed'] },
+    );
   }
 
-  async markFinished(
+  markFinished(
     key: string,
     slot: string,
     replica: string,
@@ -182,72 +180,53 @@ export class KyselyScheduleRuns implements ScheduleRuns {
     details?: object,
     at = new Date(),
   ): Promise<boolean> {
-    const r = await this.#db
-      .updateTable('schedule_runs')
-      .set({ status, finished_at: at.toISOString(), ...(details ? { details: JSON.stringify(details) } : {}) })
-      .where('schedule_key', '=', key)
-      .where('slot', '=', slot)
-      .where('claimed_by', '=', replica)
-      .where('status', 'in', UNFINISHED)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    const set = { status, finished_at: at.toISOString(), ...(details ? { details: JSON.stringify(details) } : {}) };
+    return this.#change(key, slot, set, { replica, status: UNFINISHED });
   }
 
-  async markBlocked(key: string, slot: string, replica: string, details: object): Promise<boolean> {
-    const r = await this.#db
-      .updateTable('schedule_runs')
-      .set({ status: 'claimed', started_at: null, details: JSON.stringify(details) })
-      .where('schedule_key', '=', key)
-      .where('slot', '=', slot)
-      .where('claimed_by', '=', replica)
-      .where('status', 'in', UNFINISHED)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+  markBlocked(key: string, slot: string, replica: string, details: object): Promise<boolean> {
+    const set = { status: 'claimed', started_at: null, details: JSON.stringify(details) };
+    return this.#change(key, slot, set, { replica, status: UNFINISHED });
   }
 
-  async heartbeat(key: string, slot: string, replica: string, at = new Date()): Promise<boolean> {
-    const r = await this.#db
-      .updateTable('schedule_runs')
-      .set({ claimed_at: at.toISOString() })
-      .where('schedule_key', '=', key)
-      .where('slot', '=', slot)
-      .where('claimed_by', '=', replica)
-      .where('status', 'in', UNFINISHED)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+  heartbeat(key: string, slot: string, replica: string, at = new Date()): Promise<boolean> {
+    return this.#change(key, slot, { claimed_at: at.toISOString() }, { replica, status: UNFINISHED });
   }
 
-  async takeOver(key: string, slot: string, replica: string, seenClaimedAt: string, at = new Date()): Promise<boolean> {
-    const r = await this.#db
-      .updateTable('schedule_runs')
-      .set({ claimed_by: replica, claimed_at: at.toISOString(), status: 'claimed', started_at: null })
-      .where('schedule_key', '=', key)
-      .where('slot', '=', slot)
-      .where('claimed_at', '=', seenClaimedAt)
-      .where('status', 'in', UNFINISHED)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+  takeOver(key: string, slot: string, replica: string, seenClaimedAt: string, at = new Date()): Promise<boolean> {
+    const set = { claimed_by: replica, claimed_at: at.toISOString(), status: 'claimed', started_at: null };
+    return this.#change(key, slot, set, { claimedAt: seenClaimedAt, status: UNFINISHED });
   }
 
-  async markLateAlerted(key: string, slot: string, at = new Date()): Promise<boolean> {
-    const r = await this.#db
-      .updateTable('schedule_runs')
-      .set({ late_alerted_at: at.toISOString() })
-      .where('schedule_key', '=', key)
-      .where('slot', '=', slot)
-      .where('late_alerted_at', 'is', null)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+  markLateAlerted(key: string, slot: string, at = new Date()): Promise<boolean> {
+    return this.#change(key, slot, { late_alerted_at: at.toISOString() }, { unset: 'late_alerted_at' });
   }
 
-  async markEscalated(key: string, slot: string, at = new Date()): Promise<boolean> {
-    const r = await this.#db
-      .updateTable('schedule_runs')
-      .set({ escalated_at: at.toISOString() })
-      .where('schedule_key', '=', key)
-      .where('slot', '=', slot)
-      .where('escalated_at', 'is', null)
-      .executeTakeFirst();
+  markEscalated(key: string, slot: string, at = new Date()): Promise<boolean> {
+    return this.#change(key, slot, { escalated_at: at.toISOString() }, { unset: 'escalated_at' });
+  }
+
+  /**
+   * Every transition of a run is one compare-and-set on its row: true for the one caller whose
+   * expectations (holder, status, the claimed_at it read, a column still unset) held.
+   */
+  async #change(
+    key: string,
+    slot: string,
+    set: Partial<ScheduleRunsTable>,
+    expect: {
+      replica?: string;
+      status?: readonly string[];
+      claimedAt?: string;
+      unset?: 'late_alerted_at' | 'escalated_at';
+    },
+  ): Promise<boolean> {
+    let q = this.#db.updateTable('schedule_runs').set(set).where('schedule_key', '=', key).where('slot', '=', slot);
+    if (expect.replica !== undefined) q = q.where('claimed_by', '=', expect.replica);
+    if (expect.claimedAt !== undefined) q = q.where('claimed_at', '=', expect.claimedAt);
+    if (expect.status) q = q.where('status', 'in', [...expect.status]);
+    if (expect.unset) q = q.where(expect.unset, 'is', null);
+    const r = await q.executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
 }
