@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -316,6 +316,30 @@ describe('deployments', () => {
       ? await session.repo.loadVerification(stored.verificationId)
       : await session.repo.loadSnapshot(stored.snapshotId!);
     assert.equal(object.ticket?.id, 'CHG1', "the post-deploy capture keeps the deployment's ticket");
+  });
+
+  it('finishes again a succeeded deployment whose post-deploy bundle has a failed item, retaking only that item', async () => {
+    await startDeployment(session, policy, { environment: 'prod', id: 'D-retake', change: 'CHG1', now: NOW });
+    renameSync(join(dir, 'src/flags'), join(dir, 'src/flags.away')); // the source fails at finish
+    let view: Awaited<ReturnType<typeof finishDeployment>>;
+    try {
+      view = await finishDeployment(session, policy, 'D-retake', { now: NOW });
+    } finally {
+      renameSync(join(dir, 'src/flags.away'), join(dir, 'src/flags'));
+    }
+    assert.equal(view.deployment.status, 'succeeded');
+    const flags = view.post.find((e) => e.item === 'flags');
+    assert.equal(flags?.status, 'failed');
+    const others = view.post.filter((e) => e.item !== 'flags').map((e) => [e.item, e.snapshotId, e.verificationId]);
+    const again = await finishDeployment(session, policy, 'D-retake', { now: NOW });
+    assert.equal(again.deployment.status, 'succeeded');
+    assert.notEqual(again.post.find((e) => e.item === 'flags')?.status, 'failed');
+    assert.deepEqual(
+      again.post.filter((e) => e.item !== 'flags').map((e) => [e.item, e.snapshotId, e.verificationId]),
+      others,
+      'the items captured the first time are left as they were',
+    );
+    await expectError(finishDeployment(session, policy, 'D-retake', { now: NOW }), 'CAIRN_E_EXISTS', /succeeded/);
   });
 
   it('records a deployment whose pre-deploy bundle has a failed item, saying so', async () => {

@@ -181,7 +181,14 @@ export async function finishDeployment(
 ): Promise<DeploymentView> {
   const now = input.now ?? new Date();
   const record = await mustGet(session, id);
-  if (record.status !== 'started') throw notStarted(record, 'finished');
+  const d = session.catalog.deployments;
+  // A succeeded deployment whose post-deploy bundle has failed items (a source that answered 500) may be
+  // finished again: only those items are taken again, and the status stays.
+  const retake =
+    record.status === 'succeeded'
+      ? (await d.bundle(record.id, 'post')).filter((e) => e.status === 'failed').map((e) => e.item)
+      : [];
+  if (record.status !== 'started' && retake.length === 0) throw notStarted(record, 'finished');
   environmentItems(policy, record.environment);
   await refuseWhileCapturing(session, record, 'finished', now);
   const run = {
@@ -194,16 +201,16 @@ export async function finishDeployment(
   };
   // The ticket checked when the deployment started covers its captures, even once its window has closed.
   const covered = record.ticket ? { ticket: record.ticket } : {};
+  const only = retake.length > 0 ? { items: retake } : {};
   const results = await takeSnapshots(
     session,
     policy,
-    { environment: record.environment, run, now, ...covered },
+    { environment: record.environment, run, now, ...covered, ...only },
     progress,
   );
-  const d = session.catalog.deployments;
   await d.putBundle(bundleOf(record.id, 'post', results));
   // Compare-and-set: a failure recorded while the post-deploy bundle was taken wins (CAIRN_E_EXISTS here).
-  await d.setStatus(record.id, 'succeeded', { finishedAt: now.toISOString() }, ['started']);
+  if (retake.length === 0) await d.setStatus(record.id, 'succeeded', { finishedAt: now.toISOString() }, ['started']);
   return showDeployment(session, record.id);
 }
 

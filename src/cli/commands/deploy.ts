@@ -92,7 +92,9 @@ export function registerDeploy(program: Command): void {
 
   deploy
     .command('finish <id>')
-    .description('finish a started deployment: take the post-deploy bundle; the deployment succeeded')
+    .description(
+      'finish a started deployment: take the post-deploy bundle; the deployment succeeded (run again to retake only the items that failed)',
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 finished; 1 finished but an item failed to snapshot, or no such deployment, or not started.\nExample: cairn deploy finish D-20261129-K7Q2XM',
