@@ -1,10 +1,9 @@
 import { randomInt } from 'node:crypto';
 import type { BundleEntry, DeploymentRecord, SnapshotRecord } from '../catalog/index.js';
 import { CairnError } from '../errors/index.js';
-import type { Item, Policy } from '../policy/index.js';
 import type { runMetadata } from './run-metadata.js';
 import type { Session } from './session.js';
-import { type ItemResult, selectItems } from './snapshot.js';
+import type { ItemResult } from './snapshot.js';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
@@ -50,20 +49,6 @@ export async function refuseWhileCapturing(
 }
 
 /** The items of an environment; an environment neither declared nor used by an item is a usage error. */
-export function environmentItems(policy: Policy, environment: string): Item[] {
-  const known = new Set([
-    ...Object.keys(policy.environments),
-    ...policy.items.flatMap((i) => (i.environment ? [i.environment] : [])),
-  ]);
-  if (!known.has(environment)) {
-    throw new CairnError(
-      'CAIRN_E_USAGE',
-      `no environment ${environment} in ${policy.file}; environments: ${[...known].sort().join(', ') || '(none)'}`,
-      { environment, environments: [...known].sort() },
-    );
-  }
-  return selectItems(policy, undefined, environment);
-}
 
 export function runOf(meta: ReturnType<typeof runMetadata>, trigger: 'pre-deploy' | 'post-deploy') {
   return {

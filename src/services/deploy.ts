@@ -12,13 +12,13 @@ import {
   bundleOf,
   CAPTURE_FAILED,
   entry,
-  environmentItems,
   newDeploymentId,
   PENDING,
   refuseWhileCapturing,
   runOf,
   snapshotsOf,
 } from './deploy-bundles.js';
+import { environmentItems } from './environments.js';
 import { noProgress, type ProgressSink } from './progress.js';
 import { evaluateRequirements } from './requirements.js';
 import { type RollbackResult, rollbackDeployment } from './rollback.js';
@@ -30,7 +30,6 @@ export {
   CAPTURE_ABANDONED_MS,
   CAPTURE_FAILED,
   captureRunning,
-  environmentItems,
   newDeploymentId,
   PENDING,
 } from './deploy-bundles.js';

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { DriftCheckRecord, SnapshotRecord } from '../catalog/index.js';
-import { CairnError, isCairnError } from '../errors/index.js';
+import { type CairnError, isCairnError } from '../errors/index.js';
 import { type ContentFormat, findSecrets, type Item, type Policy, redactSecrets } from '../policy/index.js';
 import type { TreeEntry } from '../repo/index.js';
 import type { SourceEntry } from '../sources/index.js';
 import { type CompiledRules, compareContent, compileRules } from './drift-compare.js';
+import { environmentItems, knownEnvironment } from './environments.js';
 import { collectItemEntries } from './item-entries.js';
 import type { Session } from './session.js';
-import { selectItems } from './snapshot.js';
 import { type FlatEntry, flattenTree } from './tree-walk.js';
 
 /**
@@ -133,7 +133,7 @@ export async function driftCheck(
   policy: Policy,
   input: { environment: string; items?: readonly string[]; now?: Date },
 ): Promise<DriftReport> {
-  const items = itemsOfEnvironment(policy, input.environment, input.items);
+  const items = environmentItems(policy, input.environment, input.items);
   const checkedAt = (input.now ?? new Date()).toISOString();
   const latest = await session.catalog.gate.latestComplete(items.map((i) => i.name));
   const results: ItemDrift[] = [];
@@ -179,25 +179,8 @@ export async function latestDrift(
   policy: Policy,
   environment: string,
 ): Promise<{ environment: string; items: DriftCheckRecord[] }> {
-  itemsOfEnvironment(policy, environment, undefined);
+  knownEnvironment(policy, environment);
   return { environment, items: await session.catalog.drift.latestPerItem(environment) };
-}
-
-/** The items of a known environment (declared, or named by an item); an unknown environment or item is a usage error. */
-export function itemsOfEnvironment(policy: Policy, environment: string, names: readonly string[] | undefined): Item[] {
-  const known = new Set([
-    ...Object.keys(policy.environments),
-    ...policy.items.flatMap((i) => (i.environment ? [i.environment] : [])),
-  ]);
-  if (!known.has(environment)) {
-    const list = [...known].sort();
-    throw new CairnError(
-      'CAIRN_E_USAGE',
-      `no environment ${environment} in ${policy.file}; environments: ${list.join(', ') || '(none)'}`,
-      { environment, environments: list },
-    );
-  }
-  return selectItems(policy, names, environment);
 }
 
 function sameMetadata(p: TreeEntry, e: SourceEntry): boolean {

@@ -2,7 +2,8 @@ import type { PreDeployCapture, RequirementResult, SnapshotRecord } from '../cat
 import { isCairnError } from '../errors/index.js';
 import type { Item, Policy } from '../policy/index.js';
 import { packKey } from '../repo/index.js';
-import { compareLive, type ItemDrift, itemsOfEnvironment } from './drift.js';
+import { compareLive, type ItemDrift } from './drift.js';
+import { environmentItems } from './environments.js';
 import { evaluateRequirements } from './requirements.js';
 import type { Session } from './session.js';
 import { type FlatEntry, flattenTree } from './tree-walk.js';
@@ -44,7 +45,7 @@ export async function evaluateGate(
   input: { environment: string; release: string; now?: Date },
 ): Promise<GateReport> {
   const { environment, release } = input;
-  const items = itemsOfEnvironment(policy, environment, undefined);
+  const items = environmentItems(policy, environment);
   const captures = await session.catalog.gate.preDeployCaptures(
     items.map((i) => i.name),
     release,

@@ -12,7 +12,6 @@ export {
   CAPTURE_FAILED,
   type DeploymentFilterInput,
   type DeploymentView,
-  environmentItems,
   type FailedDeploymentView,
   failAndRollBack,
   failDeployment,
@@ -32,6 +31,7 @@ export {
   type ItemDrift,
   latestDrift,
 } from './drift.js';
+export { environmentItems, knownEnvironment } from './environments.js';
 export { type ForgetResult, forgetByPolicy, forgetSnapshots } from './forget.js';
 export { evaluateGate, type GateCheck, type GateItem, type GateReport } from './gate.js';
 export {

@@ -4,6 +4,7 @@ import { type DeploymentRecord, redactUrl, type SnapshotHit } from '../catalog/i
 import { CairnError } from '../errors/index.js';
 import { formatDuration, type Item, type Policy, type Tier } from '../policy/index.js';
 import { sourceLabel } from '../sources/index.js';
+import { environmentsOf } from './environments.js';
 import { targetLabel, verifyMode } from './rollback-plan.js';
 import type { Session } from './session.js';
 
@@ -32,12 +33,8 @@ export async function renderRunbooks(
   opts: { environment: string },
 ): Promise<Runbooks> {
   const env = opts.environment;
-  // An environment is declared under environments:, or named by an item (as deploy, gate and drift take it).
-  const known = [
-    ...new Set([...Object.keys(policy.environments), ...policy.items.flatMap((i) => i.environment ?? [])]),
-  ];
+  const known = environmentsOf(policy);
   if (!known.includes(env)) {
-    known.sort();
     throw new CairnError(
       'CAIRN_E_USAGE',
       `environment ${env} is not in ${policy.file}; environments: ${known.length > 0 ? known.join(', ') : '(none)'}`,
