@@ -128,9 +128,18 @@ describe('late and escalated runs', () => {
     assert.equal(received[0]!.severity, 'warning');
     assert.equal(received[1]!.severity, 'critical');
     assert.equal(received[0]!.details.slot, received[1]!.details.slot, 'the same slot');
-    // The late alert can come while the first attempt is still opening the repository (a loaded machine
-    // takes over the 1 s lateAfter to get there); by the escalation the lock has been met and is named.
-    assert.match(String(received[1]!.details.blocked), /repository is locked by prune/);
+    // A schedule that never ran takes its latest slot at once, which may already be past both thresholds:
+    // the alerts can then come before the first attempt meets the lock. The run records what blocks it.
+    const blocked = await until(
+      'the run to record what blocks it',
+      () =>
+        f
+          .cli(['schedules', '--json'])
+          .json<{ schedules: Array<{ last: { details: { blocked?: string } | null } | null }> }>(),
+      (s) => typeof s.schedules[0]?.last?.details?.blocked === 'string',
+      30_000,
+    );
+    assert.match(String(blocked.schedules[0]!.last!.details!.blocked), /repository is locked by prune/);
 
     const metrics = async () => (await fetch(`${server.url}/metrics`)).text();
     assert.match(await metrics(), /^cairn_schedule_late\{schedule="tier:2"\} 1$/m);
