@@ -48,6 +48,21 @@ export const PERMISSIONS = Object.freeze({
   },
   'runbooks.read': { description: 'Render the runbooks of an environment', roles: everyone },
   'check.run': { description: 'Check the repository', roles: ['operator', 'admin'] },
+  'drills.read': { description: 'List and show recovery drills, their validators, timings and gaps', roles: everyone },
+  'drills.run': {
+    description: 'Run a recovery drill (restore into a sandbox and validate) or a staging restore',
+    roles: ['operator', 'restorer', 'admin'],
+  },
+  'drills.signoff': {
+    description: "Sign a drill off for a team the policy's access.teams lists you in (with a TOTP code)",
+    roles: ['operator', 'restorer', 'approver', 'auditor', 'admin'],
+  },
+  'alerts.read': { description: 'List alerts, their deliveries and states; coverage against RPO', roles: everyone },
+  'alerts.ack': { description: 'Acknowledge or resolve an alert', roles: ['operator', 'restorer', 'admin'] },
+  'reports.generate': {
+    description: 'Generate and verify the monthly compliance report',
+    roles: ['auditor', 'admin'],
+  },
   'forget.request': {
     description: 'Forget by policy; request forgetting or deleting snapshots outside it',
     roles: ['operator', 'admin'],
