@@ -24,6 +24,8 @@ describe('permissions', () => {
       'gate.read',
       'drift.read',
       'runbooks.read',
+      'drills.read',
+      'alerts.read',
       'access.request',
       'mfa.enroll',
     ]);
@@ -40,6 +42,9 @@ describe('permissions', () => {
       'drift.run',
       'deployments.write',
       'check.run',
+      'drills.run',
+      'drills.signoff',
+      'alerts.ack',
       'forget.request',
       'prune.run',
       'replication.run',
@@ -47,15 +52,24 @@ describe('permissions', () => {
       'holds.manage',
     ]);
     // A rollback writes into live targets: the restorer's duty, like a restore.
-    assert.deepEqual(extra('restorer'), ['restore.run', 'rollback.run']);
+    assert.deepEqual(extra('restorer'), ['restore.run', 'rollback.run', 'drills.run', 'drills.signoff', 'alerts.ack']);
     assert.deepEqual(extra('approver'), [
+      'drills.signoff',
       'holds.read',
       'approvals.read',
       'approvals.grant',
       'access.approve',
       'access.revoke',
     ]);
-    assert.deepEqual(extra('auditor'), ['holds.read', 'approvals.read', 'audit.read', 'audit.verify', 'audit.export']);
+    assert.deepEqual(extra('auditor'), [
+      'drills.signoff',
+      'reports.generate',
+      'holds.read',
+      'approvals.read',
+      'audit.read',
+      'audit.verify',
+      'audit.export',
+    ]);
   });
 
   it('gives admin everything except approving', () => {
