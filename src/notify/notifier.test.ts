@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { isCairnError } from '../errors/index.js';
-import type { Alert } from './alert.js';
+import { CairnError, isCairnError } from '../errors/index.js';
+import type { Alert, AlertSink } from './alert.js';
 import { alertSinksFromPolicy } from './from-policy.js';
 import { Notifier } from './notifier.js';
 import { startHttpReceiver } from './test-support.js';
@@ -38,7 +38,7 @@ describe('Notifier', () => {
       ],
     );
     const hook = rx.requests.find((r) => r.path === '/hook?k=1')!;
-    assert.deepEqual(JSON.parse(hook.body), ALERT);
+    assert.deepEqual(JSON.parse(hook.body), { ...ALERT, event: 'trigger' });
     const expected = createHmac('sha256', 'hmac-key').update(hook.body).digest('hex');
     assert.equal(hook.headers['x-cairn-signature'], `sha256=${expected}`);
     assert.equal(rx.requests.find((r) => r.path === '/plain')!.headers['x-cairn-signature'], undefined);
@@ -112,14 +112,14 @@ describe('Notifier', () => {
     await rx.close();
   });
 
-  it('builds sinks from the policy: URLs and keys from *Env, an unknown kind or a missing variable fails alone', async () => {
+  it('builds sinks from the policy: URLs and keys from *Env, a missing variable fails alone', async () => {
     const rx = await startHttpReceiver(() => ok);
     const env = { HOOK_URL: `${rx.origin}/from-env`, HOOK_KEY: 'k', SLACK_URL: `${rx.origin}${SLACK_PATH}` };
     const sinks = alertSinksFromPolicy(
       [
         { kind: 'webhook', url: 'https://ignored.example/x', urlEnv: 'HOOK_URL', secretEnv: 'HOOK_KEY' } as never,
         { kind: 'slack', webhookEnv: 'SLACK_URL' },
-        { kind: 'other', type: 'pagerduty', options: {} },
+        { kind: 'pagerduty', routingKeyEnv: 'UNSET_PD_KEY', url: 'https://events.pagerduty.com/v2/enqueue' },
         { kind: 'webhook', urlEnv: 'UNSET_HOOK_URL' },
       ],
       { env },
@@ -130,11 +130,11 @@ describe('Notifier', () => {
       [
         [true, 1, undefined],
         [true, 1, undefined],
-        [false, 1, 'CAIRN_E_NOT_IMPLEMENTED'],
+        [false, 1, 'CAIRN_E_NO_SECRET'],
         [false, 1, 'CAIRN_E_NO_SECRET'],
       ],
     );
-    assert.match(results[2]!.error!.message, /alert sink "pagerduty" is not implemented yet \(issue 6\)/);
+    assert.match(results[2]!.error!.message, /set UNSET_PD_KEY: it holds the PagerDuty routing key/);
     assert.match(results[3]!.error!.message, /set UNSET_HOOK_URL/);
     const hook = rx.requests.find((r) => r.path === '/from-env')!;
     assert.equal(
@@ -164,6 +164,97 @@ describe('Notifier', () => {
     await new Notifier({ sinks: [new WebhookSink({ url: `${good.origin}/h` })] }).notifyOrThrow(ALERT);
     await good.close();
     await down.close();
+  });
+
+  it('honours details.transient before the HTTP rule: a 503 marked permanent is tried once, a 400 marked transient is retried', async () => {
+    const tries = { permanent: 0, transient: 0, unmarked: 0 };
+    const sink = (name: keyof typeof tries, details: Record<string, unknown>): AlertSink => ({
+      name,
+      deliver: async () => {
+        tries[name]++;
+        throw new CairnError('CAIRN_E_SERVER', `${name} failed`, details);
+      },
+    });
+    const results = await new Notifier({
+      sinks: [
+        sink('permanent', { status: 503, transient: false }),
+        sink('transient', { status: 400, transient: true }),
+        sink('unmarked', { status: 400 }),
+      ],
+      backoffMs: 1,
+    }).notify(ALERT);
+    assert.deepEqual(
+      results.map((r) => [r.sink, r.ok, r.attempts]),
+      [
+        ['permanent', false, 1],
+        ['transient', false, 3],
+        ['unmarked', false, 1],
+      ],
+    );
+    assert.deepEqual(tries, { permanent: 1, transient: 3, unmarked: 1 });
+  });
+
+  it('sends an alert only to the sinks whose `for:` takes it; escalations also reach `escalation` sinks', async () => {
+    const rx = await startHttpReceiver(() => ok);
+    const hook = (path: string, categories?: readonly ('failure' | 'drift' | 'escalation' | 'anomaly')[]) =>
+      new WebhookSink({ url: `${rx.origin}/${path}`, ...(categories ? { for: categories } : {}) });
+    const notifier = new Notifier({
+      sinks: [hook('all'), hook('failures', ['failure']), hook('pager', ['escalation']), hook('drift', ['drift'])],
+    });
+    const paths = async (alert: Alert) => {
+      rx.requests.length = 0;
+      const results = await notifier.notify(alert);
+      assert.ok(results.every((r) => r.ok));
+      assert.equal(results.length, rx.requests.length, 'results hold only the sinks that were tried');
+      return rx.requests.map((r) => r.path).sort();
+    };
+    const failed: Alert = { ...ALERT, kind: 'backup-failed', category: 'failure', dedupKey: 'backup-failed:x@prod' };
+    assert.deepEqual(await paths(failed), ['/all', '/failures']);
+    // No category: inferred from a known kind, else an anomaly (bulk-delete).
+    assert.deepEqual(await paths({ ...failed, category: undefined }), ['/all', '/failures']);
+    assert.deepEqual(await paths(ALERT), ['/all']);
+    const drift: Alert = { ...ALERT, kind: 'drift', category: 'drift', dedupKey: 'drift:prod:1' };
+    assert.deepEqual(await paths({ ...drift, event: 'escalate' }), ['/all', '/drift', '/pager']);
+    assert.deepEqual(await paths({ ...failed, event: 'escalate' }), ['/all', '/failures', '/pager']);
+    // The end of an escalated incident reaches the pager; the end of one never escalated does not.
+    assert.deepEqual(await paths({ ...drift, event: 'resolve', escalated: true }), ['/all', '/drift', '/pager']);
+    assert.deepEqual(await paths({ ...drift, event: 'acknowledge' }), ['/all', '/drift']);
+    assert.deepEqual(
+      await notifier.notify({ ...ALERT, kind: 'canary-slow', category: 'canary' }).then((r) => r.length),
+      1,
+    );
+    await rx.close();
+  });
+
+  it('shows the event: the webhook body carries it, Slack prefixes ACK:/RESOLVED:/ESCALATED: and links the alert', async () => {
+    const rx = await startHttpReceiver(() => ok);
+    const notifier = new Notifier({
+      sinks: [new WebhookSink({ url: `${rx.origin}/h` }), new SlackSink({ url: `${rx.origin}${SLACK_PATH}` })],
+    });
+    const alert: Alert = {
+      ...ALERT,
+      id: 'al-00112233aabbccdd',
+      url: 'https://cairn.example/alerts/al-00112233aabbccdd',
+    };
+    for (const event of ['acknowledge', 'resolve', 'escalate'] as const) await notifier.notify({ ...alert, event });
+    const hooks = rx.requests.filter((r) => r.path === '/h').map((r) => JSON.parse(r.body) as Alert);
+    assert.deepEqual(
+      hooks.map((h) => [h.event, h.id, h.url]),
+      ['acknowledge', 'resolve', 'escalate'].map((e) => [e, alert.id, alert.url]),
+    );
+    const slack = rx.requests
+      .filter((r) => r.path === SLACK_PATH)
+      .map((r) => JSON.parse(r.body) as { text: string; blocks: Array<{ text?: { text: string } }> });
+    assert.deepEqual(
+      slack.map((m) => m.text.slice(0, m.text.indexOf(']') + 1)),
+      ['ACK: [CRITICAL]', 'RESOLVED: [CRITICAL]', 'ESCALATED: [CRITICAL]'],
+    );
+    assert.match(slack[1]!.blocks[0]!.text!.text, /^:white_check_mark: \*RESOLVED: /);
+    assert.match(
+      JSON.stringify(slack[0]!.blocks),
+      /alert al-00112233aabbccdd · dedup .*<https:\/\/cairn\.example\/alerts\/al-00112233aabbccdd\|open>/,
+    );
+    await rx.close();
   });
 
   it('returns no results when no sink is configured', async () => {

@@ -3,12 +3,16 @@
  * backoff; a failing sink does not delay or stop the others, and `notify` never rejects: it
  * resolves with one result per sink, so the caller can record which ones failed and why
  * (`notifyOrThrow` turns failures into one rejection instead).
- * Retrying is for transient trouble — no answer, a timeout, 408, 429, 5xx. Any other answer
- * (a 404, a 401) and a sink that cannot work (not implemented, no URL) fail at once.
+ * Retrying is for transient trouble. A sink's error says so itself with `details.transient`
+ * (SMTP 4xx vs 5xx, PagerDuty 429 vs 400); without it: no answer, a timeout, 408, 429, 5xx are
+ * transient, any other answer (a 404, a 401) and a sink that cannot work (no URL, a variable not
+ * set) fail at once. A sink whose `accepts` (the policy's `for:`) says no is not tried and has no
+ * result: results hold only the sinks the alert was for.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CairnError, isCairnError } from '../errors/index.js';
 import type { Alert, AlertSink, SinkResult } from './alert.js';
+import { sinkAccepts } from './sink-filter.js';
 
 export interface NotifierOptions {
   readonly sinks: readonly AlertSink[];
@@ -34,7 +38,8 @@ export class Notifier {
   }
 
   notify(alert: Alert): Promise<SinkResult[]> {
-    return Promise.all(this.#sinks.map((sink) => this.#deliver(sink, alert)));
+    const chosen = this.#sinks.filter((sink) => sinkAccepts(sink, alert));
+    return Promise.all(chosen.map((sink) => this.#deliver(sink, alert)));
   }
 
   /**
@@ -62,7 +67,7 @@ export class Notifier {
         return { sink: sink.name, ok: true, attempts: attempt };
       } catch (err) {
         const last = asCairnError(err, sink.name);
-        if (!isTransient(last) || attempt === this.#attempts) {
+        if (!isTransientSinkError(last) || attempt === this.#attempts) {
           const error = new CairnError(
             last.code,
             `alert ${alert.kind} not delivered to ${sink.name} after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${last.message}`,
@@ -75,7 +80,10 @@ export class Notifier {
   }
 }
 
-function isTransient(err: CairnError): boolean {
+/** Whether another attempt at a sink that failed with `err` may succeed (AlertCenter uses it too). */
+export function isTransientSinkError(err: CairnError): boolean {
+  const said = err.details?.transient;
+  if (typeof said === 'boolean') return said;
   if (err.code !== 'CAIRN_E_SERVER') return false;
   const status = err.details?.status;
   return typeof status !== 'number' || status === 408 || status === 429 || status >= 500;

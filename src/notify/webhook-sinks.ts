@@ -1,13 +1,15 @@
 /**
- * Alert sinks that POST to an HTTP endpoint: a generic JSON webhook (the alert as is, signed with
- * HMAC-SHA256 in `X-Cairn-Signature: sha256=<hex>` over the exact body when a secret is set) and a
+ * Alert sinks that POST to an HTTP endpoint: a generic JSON webhook (the alert as is, with `event`
+ * always present — trigger, acknowledge, resolve or escalate — signed with HMAC-SHA256 in `X-Cairn-Signature: sha256=<hex>` over the exact body when a secret is set) and a
  * Slack-compatible incoming webhook ({text, blocks}). One attempt per deliver; a non-2xx answer
  * rejects with the status, never with the URL (its path is the Slack secret).
  */
 import { createHmac } from 'node:crypto';
 import { CairnError } from '../errors/index.js';
+import type { AlertCategory } from '../policy/index.js';
 import type { Alert, AlertSink } from './alert.js';
 import { answerReason, assertHttpUrl, type FetchLike, postOnce, redactEndpoint } from './http-post.js';
+import { acceptsFor } from './sink-filter.js';
 import { slackMessage } from './slack-message.js';
 
 export interface WebhookSinkOptions {
@@ -17,6 +19,8 @@ export interface WebhookSinkOptions {
   /** Default 10000. */
   readonly timeoutMs?: number;
   readonly fetch?: FetchLike;
+  /** The policy's `for:` (categories); absent = every alert. */
+  readonly for?: readonly AlertCategory[];
 }
 
 export const SIGNATURE_HEADER = 'x-cairn-signature';
@@ -27,16 +31,19 @@ export function signBody(body: string, secret: string): string {
 
 export class WebhookSink implements AlertSink {
   readonly name: string;
+  readonly accepts?: (alert: Alert) => boolean;
   readonly #opts: WebhookSinkOptions;
 
   constructor(options: WebhookSinkOptions) {
     assertHttpUrl(options.url, 'webhook');
     this.#opts = options;
     this.name = `webhook ${redactEndpoint(options.url)}`;
+    const accepts = acceptsFor(options.for);
+    if (accepts) this.accepts = accepts;
   }
 
   deliver(alert: Alert): Promise<void> {
-    const body = JSON.stringify(alert);
+    const body = JSON.stringify({ ...alert, event: alert.event ?? 'trigger' });
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.#opts.secret) headers[SIGNATURE_HEADER] = signBody(body, this.#opts.secret);
     return post(this.name, this.#opts, body, headers);
@@ -45,12 +52,15 @@ export class WebhookSink implements AlertSink {
 
 export class SlackSink implements AlertSink {
   readonly name: string;
+  readonly accepts?: (alert: Alert) => boolean;
   readonly #opts: Omit<WebhookSinkOptions, 'secret'>;
 
   constructor(options: Omit<WebhookSinkOptions, 'secret'>) {
     assertHttpUrl(options.url, 'Slack webhook');
     this.#opts = options;
     this.name = `slack ${redactEndpoint(options.url)}`;
+    const accepts = acceptsFor(options.for);
+    if (accepts) this.accepts = accepts;
   }
 
   deliver(alert: Alert): Promise<void> {
