@@ -20,6 +20,7 @@ export const testPolicy: AccessPolicy = Object.freeze({
   ] as const,
   jit: { maxDurationMs: 2 * HOUR, approvers: 1 },
   approvals: { expireAfterMs: 24 * HOUR, defaultApprovers: 2 },
+  teams: {},
 });
 
 export class TestClock {

@@ -1,8 +1,10 @@
 /** Normalises the audit, business-hours, access and alert-sink sections (schema-governance.ts) with defaults. */
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parseDuration } from './durations.js';
 import type { RawPolicy } from './schema-zod.js';
 import type { AccessPolicy, AlertSink, AuditSettings, BusinessHours, Role, SiemSink } from './types.js';
+import { PAGERDUTY_EVENTS_URL } from './types.js';
 
 const MINUTE = 60_000;
 const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -56,15 +58,42 @@ export function buildAccess(raw: RawPolicy): AccessPolicy {
       defaultApprovers: access?.approvals?.approvers ?? 2,
     },
     ...(access?.oidc ? { oidc: access.oidc } : {}),
+    teams: Object.fromEntries(
+      Object.entries(access?.teams ?? {}).map(([team, members]) => [team, [...new Set(members)]]),
+    ),
   };
 }
 
 export function buildAlertSinks(raw: RawPolicy): AlertSink[] {
   return (raw.alerts?.sinks ?? []).map((sink): AlertSink => {
-    if ('webhook' in sink && sink.webhook) return { kind: 'webhook', ...(sink.webhook as object) } as AlertSink;
-    if ('slack' in sink && sink.slack) return { kind: 'slack', ...(sink.slack as object) } as AlertSink;
-    const [type, options] = Object.entries(sink)[0] ?? ['unknown', {}];
-    return { kind: 'other', type, options: options as Record<string, unknown> };
+    const only = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+    const forList = (f: readonly string[] | undefined) => (f ? { for: [...new Set(f)] as AlertSink['for'] } : {});
+    if (sink.webhook) {
+      const { for: f, ...rest } = sink.webhook;
+      return { kind: 'webhook', ...only(rest), ...forList(f) };
+    }
+    if (sink.slack) {
+      const { for: f, ...rest } = sink.slack;
+      return { kind: 'slack', ...only(rest), ...forList(f) };
+    }
+    if (sink.pagerduty) {
+      const p = sink.pagerduty;
+      return {
+        kind: 'pagerduty',
+        routingKeyEnv: p.routingKeyEnv,
+        url: p.url ?? PAGERDUTY_EVENTS_URL,
+        ...forList(p.for),
+      };
+    }
+    const e = sink.email!;
+    return {
+      kind: 'email',
+      smtp: e.smtp,
+      to: [...new Set(e.to)],
+      from: e.from ?? `cairn@${hostname()}`,
+      ...(e.userEnv ? { userEnv: e.userEnv, passwordEnv: e.passwordEnv } : {}),
+      ...forList(e.for),
+    } as AlertSink;
   });
 }
 

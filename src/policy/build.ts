@@ -1,9 +1,10 @@
 /**
  * Turns a validated document (schema-zod.ts output) into the Policy model: durations in milliseconds,
- * paths absolute, defaults applied, later issues' sections set aside in `extra`. Runs only when
+ * paths absolute, defaults applied, unknown environment/governance keys set aside in `extra`. Runs only when
  * validation found no errors, so it may trust the shape. The release-pipeline keys are in build-release.ts.
  */
 import { resolve } from 'node:path';
+import { buildCanary, buildDrills } from './build-drills.js';
 import { buildAccess, buildAlertSinks, buildAudit, buildBusinessHours } from './build-governance.js';
 import {
   buildAlertThresholds,
@@ -68,7 +69,6 @@ export function buildPolicy(raw: RawPolicy, ctx: BuildContext): Policy {
   const extra = defined({
     governance: Object.keys(governanceExtra).length > 0 ? governanceExtra : undefined,
     environments: Object.keys(environmentExtras).length > 0 ? environmentExtras : undefined,
-    drills: raw.drills,
   });
 
   const auditRetention = raw.governance?.audit?.retention;
@@ -92,6 +92,8 @@ export function buildPolicy(raw: RawPolicy, ctx: BuildContext): Policy {
     changeTickets: buildChangeTickets(raw.changeTickets, ctx.dir),
     webhooks: buildWebhooks(raw.webhooks),
     alerts: buildAlertThresholds(raw.alerts),
+    drills: buildDrills(raw.drills, items, ctx.dir, ctx.positions),
+    canary: buildCanary(raw.canary),
     extra,
   });
 }

@@ -3,6 +3,7 @@
  * audit retention against backup retention. They read the raw parsed YAML defensively (any part may be
  * malformed; zod reports that separately), so one `policy check` run reports every problem at once.
  */
+import { checkDrills } from './check-drills.js';
 import { checkReleaseReferences } from './check-release.js';
 import { checkTargets } from './check-targets.js';
 import { formatDuration, parseDuration } from './durations.js';
@@ -103,6 +104,7 @@ export function checkReferences(data: unknown, ctx: CheckContext): PolicyIssue[]
   });
 
   checkReleaseReferences(root, report, (path) => ctx.positions.locate(path).line);
+  checkDrills(root, report, ctx.file, (path) => ctx.positions.locate(path).line);
   for (const [severity, path, message] of checkTargets(root)) report(severity, path, message);
 
   const today = utcDay(ctx.now);

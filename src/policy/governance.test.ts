@@ -89,7 +89,10 @@ describe('governance, access and alert sinks', () => {
   });
 
   test('an alert sink of an unknown kind', () => {
-    assert.match(only('alerts:\n  sinks:\n    - carrierPigeon: {}\n').message, /webhook, slack, pagerduty, email/);
+    const issue = only('alerts:\n  sinks:\n    - carrierPigeon: {}\n');
+    assert.equal(issue.field, 'alerts.sinks[0].carrierPigeon');
+    assert.match(issue.message, /unknown key "carrierPigeon"/);
+    assert.match(only('alerts:\n  sinks:\n    - {}\n').message, /exactly one of webhook, slack, pagerduty, email/);
   });
 
   test('a syslog caFile is resolved against the policy folder', () => {

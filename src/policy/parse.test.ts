@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -181,7 +181,26 @@ describe('parsePolicy: valid policies', () => {
         expired: false,
       },
     ]);
-    assert.deepEqual(Object.keys(policy.extra).sort(), ['drills']);
+    assert.deepEqual(policy.extra, {});
+    assert.deepEqual(policy.drills, [
+      {
+        name: 'quarterly-prod',
+        schedule: { cron: '0 6 1 */3 *', timezone: 'UTC', maintenanceWindowsOnly: false },
+        environment: 'prod',
+        items: ['payments-api-config', 'payments-db-settings'],
+        validate: [
+          { kind: 'run', command: 'nginx -t -c {restored}/nginx.conf', timeoutMs: 60_000 },
+          { kind: 'jsonSchema', schema: join(HERE, 'testdata', 'schemas/payments-config.json'), files: ['**/*.json'] },
+          { kind: 'baseline', snapshot: 'release:2.4.0', allowChanges: ['**/VERSION'] },
+        ],
+        signoff: ['operations', 'security'],
+        timeoutMs: 30 * 60_000,
+        overdueAfterMs: 24 * 3_600_000,
+        network: false,
+        at: { line: 117, column: 5 },
+      },
+    ]);
+    assert.deepEqual(policy.canary, { enabled: true, everyMs: 15 * 60_000, slowAfterMs: 2 * 60_000, keep: 3 });
     assert.deepEqual(policy.alerts, { consecutiveFailures: 2, lateAfterMs: 15 * 60_000, escalateAfterMs: 30 * 60_000 });
     assert.deepEqual(policy.webhooks, { environmentMap: {} });
     assert.deepEqual(policy.changeTickets, {
@@ -218,11 +237,18 @@ describe('parsePolicy: valid policies', () => {
       ],
       jit: { maxDurationMs: 7_200_000, approvers: 1 },
       approvals: { expireAfterMs: 86_400_000, defaultApprovers: 2 },
+      teams: { operations: ['alice@acme.example', 'bob@acme.example'], security: ['carol@acme.example'] },
     });
-    assert.deepEqual(
-      policy.alertSinks.map((s) => (s.kind === 'other' ? s.type : s.kind)),
-      ['slack', 'pagerduty', 'email'],
-    );
+    assert.deepEqual(policy.alertSinks, [
+      { kind: 'slack', webhookEnv: 'SLACK_WEBHOOK' },
+      {
+        kind: 'pagerduty',
+        routingKeyEnv: 'PD_ROUTING_KEY',
+        url: 'https://events.pagerduty.com/v2/enqueue',
+        for: ['late', 'failure', 'anomaly', 'drift'],
+      },
+      { kind: 'email', smtp: 'smtp://mail.internal:587', to: ['sre@acme.example'], from: `cairn@${hostname()}` },
+    ]);
   });
 
   test('tiers by name, other source kinds, secrets mode, environment extras', () => {

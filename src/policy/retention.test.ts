@@ -157,8 +157,11 @@ describe('retainUntil', () => {
       separationOfDuties: [],
       jit: { maxDurationMs: 1, approvers: 1 },
       approvals: { expireAfterMs: 1, defaultApprovers: 2 },
+      teams: {},
     },
     alertSinks: [],
+    drills: [],
+    canary: { enabled: false, everyMs: 1, slowAfterMs: 1, keep: 1 },
   });
   const t0 = at('2026-01-01T00:00:00Z');
 

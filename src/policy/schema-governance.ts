@@ -1,6 +1,6 @@
 /**
- * The governance, access and alert-sink sections of cairn.yaml (C6, C8.1), strict like the core
- * sections: a typo in an audit or access rule must not silently weaken it.
+ * The governance and access sections of cairn.yaml (C6; alert sinks are in schema-alerts.ts), strict
+ * like the core sections: a typo in an audit or access rule must not silently weaken it.
  */
 import { z } from 'zod';
 import { DURATION_HINT, DURATION_PATTERN, parseDuration } from './durations.js';
@@ -119,26 +119,19 @@ export const accessSchema = z
         approvers: positive('Approvers a destructive action needs where its tier sets none.').optional(),
       })
       .optional(),
+    teams: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'team names are letters, digits, ".", "_", "-"' }),
+        z
+          .array(z.string().min(1, { error: 'a team member must not be empty' }), {
+            error: 'a team is a list of identities (token or OIDC subjects)',
+          })
+          .min(1, { error: 'a team needs at least one member: nobody could sign for it' }),
+      )
+      .describe('Sign-off teams (C5.6): team name → the identities (token / OIDC subjects) that sign for it.')
+      .optional(),
   })
-  .describe('Access control (C6.1, C6.2, C6.5).');
-
-export const alertSinkSchema = z.union(
-  [
-    z.strictObject({
-      webhook: z.strictObject({
-        url: z.url({ protocol: /^https?$/ }).optional(),
-        urlEnv: envName.optional(),
-        secretEnv: envName.describe('HMAC key for X-Cairn-Signature.').optional(),
-      }),
-    }),
-    z.strictObject({
-      slack: z.strictObject({ url: z.url({ protocol: /^https?$/ }).optional(), webhookEnv: envName.optional() }),
-    }),
-    z.looseObject({ pagerduty: z.looseObject({}) }),
-    z.looseObject({ email: z.looseObject({}) }),
-  ],
-  { error: 'expected one of webhook, slack, pagerduty, email' },
-);
+  .describe('Access control (C6.1, C6.2, C6.5, C5.6).');
 
 function isTimeZone(value: string): boolean {
   try {

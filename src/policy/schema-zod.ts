@@ -4,15 +4,16 @@
  * Sections built in this issue (C1) are strict: an unknown key is an error, because a typo such as
  * `onwer:` must not silently drop a rule; so are governance.audit, businessHours, access and alert sinks
  * (schema-governance.ts), and the release-pipeline keys (schema-release.ts: content sources, restore
- * targets, schedules, windows, requires, drift, changeTickets, webhooks, alerts). Sections owned by later
- * issues (drills, environment extras) are validated lightly and kept.
+ * targets, schedules, windows, requires, drift, changeTickets, webhooks, alerts), drills and canary
+ * (schema-drills.ts) and alert sinks (schema-alerts.ts). Environment extras are validated lightly and kept.
  * Cross-references (tier exists, owner of a duplicate name, expired exceptions) live in check.ts, which
  * needs the whole document.
  */
 import { z } from 'zod';
-import { cronProblem } from './cron.js';
 import { DURATION_HINT, DURATION_PATTERN, parseDuration } from './durations.js';
-import { accessSchema, alertSinkSchema, auditSchema, businessHoursSchema } from './schema-governance.js';
+import { alertSinkSchema } from './schema-alerts.js';
+import { canarySchema, drillsSchema } from './schema-drills.js';
+import { accessSchema, auditSchema, businessHoursSchema } from './schema-governance.js';
 import { changeTicketsSchema, webhooksSchema } from './schema-integrations.js';
 import { environmentSchema, releaseItemKeys, releaseSources, scheduleSchema } from './schema-release.js';
 
@@ -48,19 +49,8 @@ function count(description: string) {
     .describe(description);
 }
 
-function cron(description: string) {
-  return z
-    .string({ error: 'expected a cron expression in quotes, e.g. "0 2 * * *"' })
-    .superRefine((value, ctx) => {
-      const problem = cronProblem(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .describe(description);
-}
-
 const globs = (description: string) =>
   z.array(z.string().min(1, { error: 'a glob must not be empty' })).describe(description);
-const strings = () => z.array(z.string());
 
 export const keepSchema = z
   .strictObject({
@@ -227,17 +217,7 @@ export const policySchema = z
       .optional(),
     changeTickets: changeTicketsSchema.optional(),
     webhooks: webhooksSchema.optional(),
-    // Later issues: kept in Policy.extra.
-    drills: z
-      .array(
-        z.looseObject({
-          name: text('drill name'),
-          schedule: cron('When the drill runs.').optional(),
-          environment: z.string().optional(),
-          items: strings().optional(),
-        }),
-      )
-      .optional(),
+    drills: drillsSchema.optional(),
     access: accessSchema.optional(),
     replication: z
       .strictObject({
@@ -254,9 +234,14 @@ export const policySchema = z
           .optional(),
         lateAfter: duration('A scheduled backup this late is an alert (C8.5).').optional(),
         escalateAfter: duration('Escalate to on-call after this long.').optional(),
-        sinks: z.array(alertSinkSchema).optional(),
+        sinks: z
+          .array(alertSinkSchema, { error: 'sinks must be a list' })
+          .describe('Where alerts go (C8.1).')
+          .optional(),
       })
+      .describe('Alert thresholds and sinks (C8.1, C8.5).')
       .optional(),
+    canary: canarySchema.optional(),
   })
   .describe('cairn.yaml: what configuration Cairn keeps, for how long, and who owns it.');
 

@@ -205,6 +205,40 @@ describe('policyJsonSchema', () => {
     assert.ok(errors.includes('.items[0].onwer: not allowed'), errors.join('\n'));
   });
 
+  test('covers drills, canary, sign-off teams and every alert sink kind', () => {
+    const props = schema.properties as Record<string, Schema>;
+    for (const key of ['drills', 'canary', 'alerts', 'access']) {
+      assert.equal(typeof props[key]?.description, 'string', `${key} has a description`);
+    }
+    const good = {
+      version: 1,
+      access: { teams: { ops: ['alice'] } },
+      drills: [{ name: 'd', items: ['a'], validate: [{ run: 'true' }, { baseline: { snapshot: 'abcdef' } }] }],
+      alerts: { sinks: [{ email: { smtp: 'smtp://m', to: ['a@b.c'], for: ['drill'] } }] },
+      canary: false,
+    };
+    assert.deepEqual(validate(good, schema, schema), []);
+    const bad = {
+      version: 1,
+      drills: [{ name: 'd', items: ['a'], validate: [{ baseline: { snapshot: 'latest' } }] }],
+      alerts: { sinks: [{ pagerduty: { for: ['nope'] } }] },
+      canary: { evry: '5m' },
+    };
+    const errors = validate(bad, schema, schema);
+    assert.ok(
+      errors.some((e) => e.startsWith('.drills[0].validate[0].baseline.snapshot: does not match')),
+      errors.join('\n'),
+    );
+    assert.ok(errors.includes('.alerts.sinks[0].pagerduty.routingKeyEnv: required'), errors.join('\n'));
+    assert.ok(
+      errors.includes(
+        '.alerts.sinks[0].pagerduty.for[0]: not one of late, failure, anomaly, drift, drill, canary, coverage, escalation',
+      ),
+      errors.join('\n'),
+    );
+    assert.ok(errors.includes('.canary: matches none of anyOf'), errors.join('\n'));
+  });
+
   test('returns a fresh copy each time', () => {
     const a = policyJsonSchema();
     (a as Schema).title = 'changed';

@@ -311,13 +311,101 @@ export interface AccessPolicy {
     readonly subjectClaim?: string;
     readonly roleMap?: Readonly<Record<string, readonly Role[]>>;
   };
+  /** Sign-off teams (C5.6): team name → the identities (token / OIDC subjects) that sign for it; default {}. */
+  readonly teams: Readonly<Record<string, readonly string[]>>;
 }
 
-/** An alert sink (C8.1; issue 3 builds generic and Slack-compatible webhooks). */
-export type AlertSink =
+/** What an alert is about; a sink's `for:` picks the categories it receives (C8.1). */
+export const ALERT_CATEGORIES = Object.freeze([
+  'late',
+  'failure',
+  'anomaly',
+  'drift',
+  'drill',
+  'canary',
+  'coverage',
+  'escalation',
+] as const);
+export type AlertCategory = (typeof ALERT_CATEGORIES)[number];
+
+/** The PagerDuty Events API v2 endpoint a pagerduty sink posts to unless its `url` says otherwise. */
+export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
+
+/** An alert sink (C8.1): generic and Slack-compatible webhooks, PagerDuty Events v2, e-mail over SMTP. */
+export type AlertSink = (
   | { readonly kind: 'webhook'; readonly url?: string; readonly urlEnv?: string; readonly secretEnv?: string }
   | { readonly kind: 'slack'; readonly url?: string; readonly webhookEnv?: string }
-  | { readonly kind: 'other'; readonly type: string; readonly options: Readonly<Record<string, unknown>> };
+  | {
+      readonly kind: 'pagerduty';
+      /** Name of the environment variable holding the integration's routing key (never the key itself). */
+      readonly routingKeyEnv: string;
+      readonly url: string; // default PAGERDUTY_EVENTS_URL
+    }
+  | {
+      readonly kind: 'email';
+      /** smtp://host[:port] (STARTTLS when offered, default port 587) or smtps://host[:port] (TLS, default 465). */
+      readonly smtp: string;
+      readonly to: readonly string[];
+      readonly from: string; // default "cairn@<hostname>"
+      readonly userEnv?: string;
+      readonly passwordEnv?: string;
+    }
+) & {
+  /** The categories this sink receives; absent = every category. */
+  readonly for?: readonly AlertCategory[];
+};
+
+/** The item name `cairn serve`'s canary (C8.6) uses; a policy item with this name is an error. */
+export const CANARY_ITEM = 'cairn-canary';
+
+/** One check a drill runs over the restored items (C5.1). `items` absent = every item of the plan. */
+export type DrillValidator =
+  | {
+      readonly kind: 'run';
+      /** sh -c command; `{restored}` is replaced by the restored item's folder. */
+      readonly command: string;
+      readonly timeoutMs: number; // default 60 s
+      readonly items?: readonly string[];
+    }
+  | {
+      readonly kind: 'jsonSchema';
+      readonly schema: string; // absolute path of the JSON Schema file
+      readonly files: readonly string[]; // globs inside the restored item; default ["**/*.json"]
+      readonly items?: readonly string[];
+    }
+  | {
+      readonly kind: 'baseline';
+      /** "release:<version>", or a snapshot id or id prefix (6–64 lowercase hex). */
+      readonly snapshot: string;
+      readonly allowChanges: readonly string[]; // globs of paths allowed to differ; default []
+      readonly items?: readonly string[];
+    };
+
+/** A recovery drill (C5): restore these items into a sandbox, validate, measure RTO/RPO, get sign-off. */
+export interface DrillPlan {
+  readonly name: string;
+  readonly schedule?: Schedule;
+  readonly environment?: string;
+  /** Resolved, never empty: the explicit list, else every item of `environment`. */
+  readonly items: readonly string[];
+  readonly validate: readonly DrillValidator[];
+  /** Team names (keys of access.teams) that must sign off; [] = passes without sign-off. */
+  readonly signoff: readonly string[];
+  readonly timeoutMs: number; // whole drill; default 30 m
+  /** No finished drill this long after a due slot of `schedule` → a drill-overdue alert; default 24 h. */
+  readonly overdueAfterMs: number;
+  /** Validators may use the network; default false (run with no network where unshare allows). */
+  readonly network: boolean;
+  readonly at: { readonly line: number; readonly column: number };
+}
+
+/** The synthetic end-to-end check `cairn serve` runs (C8.6). */
+export interface CanaryPolicy {
+  readonly enabled: boolean; // `canary: false` turns it off; default true
+  readonly everyMs: number; // default 15 m
+  readonly slowAfterMs: number; // default 2 m: a slower round raises canary-slow
+  readonly keep: number; // canary snapshots kept; default 3
+}
 
 export interface Policy {
   readonly file: string; // absolute path of cairn.yaml
@@ -341,7 +429,10 @@ export interface Policy {
   readonly changeTickets?: ChangeTicketPolicy;
   readonly webhooks: WebhookSettings;
   readonly alerts: AlertThresholds;
-  /** Later issues' sections (drills), kept as parsed. */
+  /** Recovery drill plans (C5), in file order. */
+  readonly drills: readonly DrillPlan[];
+  readonly canary: CanaryPolicy;
+  /** Keys kept as parsed for later use (unknown environment and governance keys). */
   readonly extra: Readonly<Record<string, unknown>>;
 }
 
