@@ -25,11 +25,19 @@ export type {
 } from './deployments.js';
 export type { DriftChangeRecord, DriftCheckRecord, DriftChecks } from './drift-checks.js';
 export type { GateQueries, PreDeployCapture } from './gate-queries.js';
+export type * from './monitoring-types.js';
 export type { ObjectLocks, ObservedLock, RecordedLock, RecordedLockMode } from './object-locks.js';
 export type { CatalogOptions } from './open-catalog.js';
 export { openCatalog } from './open-catalog.js';
 export { redactUrl } from './redact-url.js';
 export type { ItemReplication, ReplicationQueries } from './replication-queries.js';
+export type {
+  ReportEventRow,
+  ReportQueries,
+  ReportSnapshotRow,
+  ReportVerificationRow,
+} from './report-queries.js';
+export { isReportEvent, REPORT_EVENTS } from './report-queries.js';
 export type {
   LeaseClaim,
   RollbackItemRecord,

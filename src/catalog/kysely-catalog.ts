@@ -1,16 +1,22 @@
 import type { Kysely } from 'kysely';
 import { CairnError } from '../errors/index.js';
 import { KyselyAccessStore } from './access-store.js';
+import { KyselyAlertRecords } from './alert-records.js';
 import { KyselyAuditStore } from './audit-store.js';
 import { batches } from './batches.js';
+import { KyselyCanaryRuns } from './canary-runs.js';
 import { snapshotCounts } from './count-queries.js';
+import { KyselyCoverageQueries } from './coverage-queries.js';
 import { KyselyDeployments } from './deployments.js';
 import { KyselyDriftChecks } from './drift-checks.js';
+import { KyselyDrillRecords } from './drill-records.js';
 import { KyselyGateQueries } from './gate-queries.js';
+import { KyselyItemHealth } from './item-health.js';
 import { runMigrations } from './migrate.js';
 import type { CatalogDialect } from './migrations/index.js';
 import { KyselyObjectLocks } from './object-locks.js';
 import { KyselyReplicationQueries } from './replication-queries.js';
+import { KyselyReportQueries } from './report-queries.js';
 import { KyselyRollbacks } from './rollbacks.js';
 import { itemFromRow, itemToRow, snapshotToRow, verificationToRow } from './rows.js';
 import { KyselyScheduleRuns } from './schedule-runs.js';
@@ -37,6 +43,12 @@ export class KyselyCatalog implements Catalog {
   readonly rollbacks: KyselyRollbacks;
   readonly deployments: KyselyDeployments;
   readonly webhooks: KyselyWebhookDeliveries;
+  readonly drills: KyselyDrillRecords;
+  readonly alerts: KyselyAlertRecords;
+  readonly health: KyselyItemHealth;
+  readonly canary: KyselyCanaryRuns;
+  readonly coverage: KyselyCoverageQueries;
+  readonly reports: KyselyReportQueries;
 
   constructor(db: Kysely<CatalogDatabase>, dialect: CatalogDialect, schema: string | undefined) {
     this.#db = db;
@@ -53,6 +65,12 @@ export class KyselyCatalog implements Catalog {
     this.rollbacks = new KyselyRollbacks(db);
     this.deployments = new KyselyDeployments(db);
     this.webhooks = new KyselyWebhookDeliveries(db);
+    this.drills = new KyselyDrillRecords(db);
+    this.alerts = new KyselyAlertRecords(db, dialect);
+    this.health = new KyselyItemHealth(db);
+    this.canary = new KyselyCanaryRuns(db);
+    this.coverage = new KyselyCoverageQueries(db);
+    this.reports = new KyselyReportQueries(db);
   }
 
   migrate(): Promise<void> {

@@ -3,8 +3,10 @@ import type { AuditStore } from './audit-types.js';
 import type { Deployments } from './deployments.js';
 import type { DriftChecks } from './drift-checks.js';
 import type { GateQueries } from './gate-queries.js';
+import type { AlertRecords, CanaryRuns, CoverageQueries, DrillRecords, ItemHealth } from './monitoring-types.js';
 import type { ObjectLocks } from './object-locks.js';
 import type { ReplicationQueries } from './replication-queries.js';
+import type { ReportQueries } from './report-queries.js';
 import type { Rollbacks } from './rollbacks.js';
 import type { ScheduleRuns } from './schedule-runs.js';
 import type { StatsQueries } from './stats-queries.js';
@@ -116,6 +118,18 @@ export interface Catalog {
   readonly deployments: Deployments;
   /** Inbound webhook deliveries by (provider, delivery id): the claim that makes them idempotent. */
   readonly webhooks: WebhookDeliveries;
+  /** The monthly report's facts: the month's snapshots, captures and audit events, filtered and counted by the database. */
+  readonly reports: ReportQueries;
+  /** Recovery drills, their sign-offs and the gaps they found (the drill layer's record, not an index). */
+  readonly drills: DrillRecords;
+  /** Alerts, deduplicated while unresolved, and their deliveries to sinks (the alert layer's record). */
+  readonly alerts: AlertRecords;
+  /** The failure streak of each (item, environment)'s backups. */
+  readonly health: ItemHealth;
+  /** The rounds of `cairn serve`'s canary. */
+  readonly canary: CanaryRuns;
+  /** Per (item, environment), the newest complete snapshot and capture, found by the database. */
+  readonly coverage: CoverageQueries;
   /** Runs pending migrations; called by openCatalog. */
   migrate(): Promise<void>;
   putSnapshot(record: SnapshotRecord): Promise<void>; // idempotent on id

@@ -11,6 +11,7 @@ import { driftTables } from './0009-drift.js';
 import { rollbacksTables } from './0010-rollbacks.js';
 import { webhookHeartbeat } from './0011-webhook-heartbeat.js';
 import { rollbackLease } from './0012-rollback-lease.js';
+import { monitoringTables } from './0013-monitoring.js';
 import type { CatalogDialect } from './column-types.js';
 
 export type { CatalogDialect } from './column-types.js';
@@ -34,6 +35,7 @@ export function catalogMigrations(dialect: CatalogDialect): MigrationProvider {
     '0010-rollbacks': rollbacksTables(dialect),
     '0011-webhook-heartbeat': webhookHeartbeat(dialect),
     '0012-rollback-lease': rollbackLease(dialect),
+    '0013-monitoring': monitoringTables(dialect),
   };
   return { getMigrations: async () => migrations };
 }

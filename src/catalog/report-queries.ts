@@ -1,0 +1,216 @@
+import type { Kysely } from 'kysely';
+import type { AuditResult } from './audit-types.js';
+import { prefixRange } from './run-criteria.js';
+import type { CatalogDatabase } from './schema.js';
+
+/**
+ * What the monthly report (services/report) asks of the catalog: the month's snapshots, captures and
+ * audit events, filtered and counted by the database over the month's time range. The report's
+ * `verify` computes the same facts from repository objects and signed checkpoints, so the filters are
+ * defined once here (REPORT_EVENTS, isReportEvent) and used by both.
+ */
+export interface ReportQueries {
+  /** Every snapshot taken before `until`, oldest first (few columns: 100,000 rows stay cheap). */
+  snapshots(until: string): Promise<ReportSnapshotRow[]>;
+  /**
+   * Verifications taken in [since, until), and for each (item, environment) the newest one taken
+   * before `since` (on equal times the largest id), oldest first.
+   */
+  verifications(since: string, until: string): Promise<ReportVerificationRow[]>;
+  /** Per snapshot, the time of its newest verification before `until` (a verification extends its retention). */
+  latestVerifications(until: string): Promise<Array<{ snapshotId: string; time: string }>>;
+  /** The audit events in [since, until) that the report reads (isReportEvent), oldest first. */
+  events(since: string, until: string): Promise<ReportEventRow[]>;
+  /** Every audit event in [since, until), counted by action and result. */
+  eventCounts(since: string, until: string): Promise<Array<{ action: string; result: string; count: number }>>;
+}
+
+export interface ReportSnapshotRow {
+  readonly id: string;
+  readonly item: string;
+  readonly environment: string | null;
+  readonly tier: string | null;
+  readonly time: string;
+  readonly status: string;
+  readonly retainUntil: string | null;
+}
+
+export interface ReportVerificationRow {
+  readonly id: string;
+  readonly snapshotId: string;
+  readonly item: string;
+  readonly environment: string | null;
+  readonly time: string;
+}
+
+/** The fields of an audit event the report reads. */
+export interface ReportEventRow {
+  readonly seq: number;
+  readonly time: string;
+  readonly identity: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly result: AuditResult;
+  readonly approvalId: string | null;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+/** The audit events a monthly report reads: by exact action, by action family, by result, or tied to an approval. */
+export const REPORT_EVENTS = Object.freeze({
+  actions: Object.freeze([
+    'forget',
+    'snapshot.forget',
+    'snapshot.delete',
+    'hold.remove',
+    'holds.add',
+    'holds.remove',
+    'key.remove',
+    'approvals.grant',
+    'approvals.deny',
+    'approvals.cancel',
+    'schedule.late',
+    'schedule.escalation',
+    'schedule.failed',
+  ]),
+  families: Object.freeze(['alert.', 'anomaly.', 'drill.']),
+  results: Object.freeze(['failed', 'denied', 'requested'] as const),
+});
+
+export function isReportEvent(e: {
+  readonly action: string;
+  readonly result: string;
+  readonly approvalId: string | null;
+}): boolean {
+  return (
+    REPORT_EVENTS.actions.includes(e.action) ||
+    REPORT_EVENTS.families.some((f) => e.action.startsWith(f)) ||
+    (REPORT_EVENTS.results as readonly string[]).includes(e.result) ||
+    e.approvalId !== null
+  );
+}
+
+type Db = Kysely<CatalogDatabase>;
+
+export class KyselyReportQueries implements ReportQueries {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async snapshots(until: string): Promise<ReportSnapshotRow[]> {
+    const rows = await this.#db
+      .selectFrom('snapshots')
+      .select(['id', 'item', 'environment', 'tier', 'time', 'status', 'retain_until'])
+      .where('time', '<', until)
+      .orderBy('time')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      item: r.item,
+      environment: r.environment,
+      tier: r.tier,
+      time: r.time,
+      status: r.status,
+      retainUntil: r.retain_until,
+    }));
+  }
+
+  async verifications(since: string, until: string): Promise<ReportVerificationRow[]> {
+    const columns = ['id', 'snapshot_id', 'item', 'environment', 'time'] as const;
+    const inMonth = await this.#db
+      .selectFrom('verifications')
+      .select(columns)
+      .where('time', '>=', since)
+      .where('time', '<', until)
+      .execute();
+    // The newest before the month per (item, environment): a max() per group, then those rows.
+    const newest = await this.#db
+      .selectFrom('verifications')
+      .select((eb) => ['item', 'environment', eb.fn.max('time').as('time')])
+      .where('time', '<', since)
+      .groupBy(['item', 'environment'])
+      .execute();
+    const before = new Map<string, (typeof inMonth)[number]>();
+    for (const n of newest) {
+      let q = this.#db
+        .selectFrom('verifications')
+        .select(columns)
+        .where('item', '=', n.item)
+        .where('time', '=', String(n.time));
+      q = n.environment === null ? q.where('environment', 'is', null) : q.where('environment', '=', n.environment);
+      for (const r of await q.execute()) {
+        const key = `${r.item}\u0000${r.environment ?? ''}`;
+        const seen = before.get(key);
+        if (!seen || r.id > seen.id) before.set(key, r);
+      }
+    }
+    return [...before.values(), ...inMonth]
+      .map((r) => ({ id: r.id, snapshotId: r.snapshot_id, item: r.item, environment: r.environment, time: r.time }))
+      .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1));
+  }
+
+  async latestVerifications(until: string): Promise<Array<{ snapshotId: string; time: string }>> {
+    const rows = await this.#db
+      .selectFrom('verifications')
+      .select((eb) => ['snapshot_id', eb.fn.max('time').as('time')])
+      .where('time', '<', until)
+      .groupBy('snapshot_id')
+      .execute();
+    return rows.map((r) => ({ snapshotId: r.snapshot_id, time: String(r.time) }));
+  }
+
+  async events(since: string, until: string): Promise<ReportEventRow[]> {
+    const rows = await this.#db
+      .selectFrom('audit_events')
+      .select(['seq', 'time', 'identity', 'action', 'target', 'result', 'approval_id', 'details'])
+      .where('time', '>=', since)
+      .where('time', '<', until)
+      .where((eb) =>
+        eb.or([
+          eb('action', 'in', [...REPORT_EVENTS.actions]),
+          ...REPORT_EVENTS.families.map((f) => {
+            const [from, to] = prefixRange(f);
+            return eb.and([eb('action', '>=', from), eb('action', '<', to)]);
+          }),
+          eb('result', 'in', [...REPORT_EVENTS.results]),
+          eb('approval_id', 'is not', null),
+        ]),
+      )
+      .orderBy('seq')
+      .execute();
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      time: r.time,
+      identity: r.identity,
+      action: r.action,
+      target: r.target,
+      result: r.result as AuditResult,
+      approvalId: r.approval_id,
+      details: parseDetails(r.details),
+    }));
+  }
+
+  async eventCounts(since: string, until: string): Promise<Array<{ action: string; result: string; count: number }>> {
+    const rows = await this.#db
+      .selectFrom('audit_events')
+      .select((eb) => ['action', 'result', eb.fn.countAll<number | string>().as('n')])
+      .where('time', '>=', since)
+      .where('time', '<', until)
+      .groupBy(['action', 'result'])
+      .orderBy('action')
+      .orderBy('result')
+      .execute();
+    return rows.map((r) => ({ action: r.action, result: r.result, count: Number(r.n) }));
+  }
+}
+
+function parseDetails(text: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return { unparseable: text };
+  }
+}
