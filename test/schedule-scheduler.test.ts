@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { AuditInput, AuditLog } from '../src/audit/index.js';
-import type { Catalog, ScheduleRuns } from '../src/catalog/index.js';
+import type { Catalog, DrillRecords, ScheduleRuns } from '../src/catalog/index.js';
 import { loadPolicy } from '../src/policy/index.js';
 import type { Repository } from '../src/repo/index.js';
 import { startScheduler } from '../src/server/wire/scheduler.js';
 import type { WireContext } from '../src/server/wire/wire-context.js';
-import { openRepository, openSession } from '../src/services/index.js';
+import { AlertCenter, openRepository, openSession } from '../src/services/index.js';
 import { type Fixture, fixture } from './helpers.js';
 import { until } from './serve-support.js';
 
@@ -68,6 +68,7 @@ async function harness(
   yaml: string,
   wrap: {
     schedules?: (real: ScheduleRuns) => Partial<ScheduleRuns>;
+    drills?: (real: DrillRecords) => Partial<DrillRecords>;
     /** Awaited before each run opens the repository. */
     beforeRun?: () => Promise<void>;
   } = {},
@@ -86,9 +87,19 @@ async function harness(
       return typeof v === 'function' ? v.bind(target) : v;
     },
   });
+  const drillOverrides = wrap.drills?.(session.catalog.drills) ?? {};
+  const drills = new Proxy(session.catalog.drills, {
+    get: (target, prop) => {
+      const own = (drillOverrides as Record<PropertyKey, unknown>)[prop];
+      if (own !== undefined) return own;
+      const v = Reflect.get(target, prop) as unknown;
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
   const catalog = new Proxy(session.catalog, {
     get: (target, prop) => {
       if (prop === 'schedules') return schedules;
+      if (prop === 'drills') return drills;
       const v = Reflect.get(target, prop) as unknown;
       return typeof v === 'function' ? v.bind(target) : v;
     },
@@ -96,15 +107,18 @@ async function harness(
   const events: AuditInput[] = [];
   const errors: Harness['errors'] = [];
   const counts = { repositories: 0, ticks: 0 };
+  const log = {
+    record: async (e: AuditInput) => {
+      events.push(e);
+    },
+  } as unknown as AuditLog;
   const ctx: WireContext = {
     catalog,
     repo: session.repo,
-    log: {
-      record: async (e: AuditInput) => {
-        events.push(e);
-      },
-    } as unknown as AuditLog,
+    log,
     version: 'test',
+    // No sinks: the alerts are observed as the audit events they make.
+    alerts: new AlertCenter({ catalog, log, policy: async () => loaded, sinks: () => [] }),
     report: (what, err) => errors.push({ what, err }),
     policy: async () => {
       counts.ticks++;
@@ -179,6 +193,12 @@ describe('scheduler: late runs of a single replica', () => {
     assert.equal(late[0]!.details?.startedAt, row!.startedAt);
     assert.ok((await h.catalog.schedules.get('tier:2', row!.slot))?.lateAlertedAt, 'marked alerted (CAS)');
     assert.ok(!h.events.some((e) => e.action === 'schedule.escalation'), 'no escalation for a run that started');
+    // The AlertCenter's alert for it is resolved once the run finished.
+    const [alert] = (await h.catalog.alerts.list({ state: 'resolved' })).filter(
+      (x) => x.dedupKey === `schedule-late:tier:2@${row!.slot}`,
+    );
+    assert.equal(alert?.category, 'late');
+    assert.ok(alert?.resolvedAt, JSON.stringify(alert));
   });
 });
 
@@ -320,5 +340,44 @@ describe('scheduler: maintenance windows at the time a run starts', () => {
       'the slot whose window passed is not claimed: it waits for the next window',
     );
     assert.deepEqual(h.errors, []);
+  });
+});
+
+describe('scheduler: a drill that cannot run', () => {
+  it('records the run failed and raises drill-failed with the error', async () => {
+    const yaml = `${policy(YEARLY, 'alerts: { lateAfter: 2y }\n')}drills:
+  - name: yearly
+    schedule: ${YEARLY}
+    items: [app-prod]
+    validate:
+      - run: "true"
+`;
+    const h = await harness(yaml, {
+      drills: () => ({
+        insert: async () => {
+          throw new Error('catalog connection reset');
+        },
+      }),
+    });
+    const s = startScheduler(h.ctx, { tickMs: 100, onError: (what, err) => h.errors.push({ what, err }) });
+    cleanup.push(() => s.stop());
+    const [row] = await until(
+      'the drill run to end',
+      () => h.catalog.schedules.list('drill:yearly'),
+      (rows) => rows[0]?.finishedAt != null,
+      30_000,
+    );
+    await s.stop();
+    assert.equal(row!.status, 'failed');
+    assert.match(JSON.stringify(row!.details), /catalog connection reset/);
+    const alert = await h.catalog.alerts.byDedupKey('drill-failed:yearly');
+    assert.equal(alert?.kind, 'drill-failed');
+    assert.equal(alert?.category, 'drill');
+    assert.match(alert!.summary, /scheduled drill yearly could not run: .*catalog connection reset/);
+    assert.equal(await h.catalog.alerts.byDedupKey('schedule-failed:drill:yearly'), undefined, 'drill-failed says it');
+    assert.ok(
+      h.events.some((e) => e.action === 'alert.raised' && e.details?.kind === 'drill-failed'),
+      'audited by the AlertCenter',
+    );
   });
 });

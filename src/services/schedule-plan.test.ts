@@ -108,6 +108,34 @@ describe('planSchedules', () => {
     assert.equal(windowOpen(prod, at('2026-11-29T02:30:00Z')), true, "prod's window");
   });
 
+  it("plans a drill plan with a schedule as drill:<plan>, in the windows of its items' environments", () => {
+    const policy = {
+      tiers: { 0: { name: '0' } },
+      environments: {
+        prod: { name: 'prod', maintenanceWindows: [sunday], autoRollback: false },
+        dev: { name: 'dev', maintenanceWindows: [], autoRollback: false },
+      },
+      items: [item('a', '0', { environment: 'prod' }), item('b', '0', { environment: 'dev' }), item('c', '0')],
+      drills: [
+        { name: 'quarterly', schedule: sched('0 6 1 */3 *', 'Europe/London', true), items: ['a', 'c'] },
+        { name: 'dev-weekly', schedule: sched('0 5 * * 1'), environment: 'dev', items: ['b'] },
+        { name: 'manual-only', items: ['a'] },
+      ],
+    } as unknown as Policy;
+    const plans = planSchedules(policy);
+    assert.deepEqual(
+      plans.map((p) => [p.key, p.kind, p.name, p.items, p.environment ?? null, p.schedule.timezone, p.windows.length]),
+      [
+        ['drill:dev-weekly', 'drill', 'dev-weekly', ['b'], 'dev', 'UTC', 0],
+        ['drill:quarterly', 'drill', 'quarterly', ['a', 'c'], null, 'Europe/London', 1],
+      ],
+    );
+    const quarterly = plans[1]!;
+    assert.equal(quarterly.schedule.maintenanceWindowsOnly, true);
+    // Due on 1 Jan 06:00 London (a Thursday in 2026): waits for prod's Sunday window.
+    assert.equal(iso(dueAt(quarterly, at('2026-01-01T06:00:00Z'))), '2026-01-04T02:00:00.000Z');
+  });
+
   it('refuses a policy whose item has no environment under a schedule that waits for windows', () => {
     const text = `version: 1
 governance: { retentionClasses: { internal: { keep: 400d } } }

@@ -16,17 +16,20 @@ import {
  */
 export interface PlannedSchedule {
   /**
-   * `tier:<name>` (the tier's items that follow its schedule, one run), `item:<name>`, `drift:<environment>`.
-   * A tier schedule with maintenanceWindowsOnly is one schedule per environment of its items,
+   * `tier:<name>` (the tier's items that follow its schedule, one run), `item:<name>`, `drift:<environment>`,
+   * `drill:<plan>` (a drill plan with a schedule). A tier schedule with maintenanceWindowsOnly is one schedule per environment of its items,
    * `tier:<name>@<environment>`, so that each environment's items run in that environment's windows.
    */
   readonly key: string;
-  readonly kind: 'tier' | 'item' | 'drift';
-  /** The tier, item or environment name. */
+  readonly kind: 'tier' | 'item' | 'drift' | 'drill';
+  /** The tier, item, environment or drill plan name. */
   readonly name: string;
-  /** The items a snapshot run takes (none for drift). */
+  /** The items a snapshot run takes, or a drill restores (none for drift). */
   readonly items: readonly string[];
-  /** The environment a drift run checks; the environment of a `tier:<name>@<environment>` schedule's items. */
+  /**
+   * The environment a drift run checks; the environment of a `tier:<name>@<environment>` schedule's
+   * items; a drill plan's `environment`.
+   */
   readonly environment?: string;
   readonly schedule: Schedule;
   /** The maintenance windows of the environments concerned; used only when schedule.maintenanceWindowsOnly. */
@@ -91,6 +94,24 @@ export function planSchedules(policy: Policy): PlannedSchedule[] {
       environment: env.name,
       schedule: env.driftSchedule,
       windows: env.maintenanceWindows,
+    });
+  }
+  for (const plan of policy.drills ?? []) {
+    if (!plan.schedule) continue;
+    // The windows of the environments the drilled items live in (the plan's, else each item's).
+    const envs = new Set<string>(plan.environment ? [plan.environment] : []);
+    for (const name of plan.items) {
+      const env = policy.items.find((i) => i.name === name)?.environment;
+      if (env) envs.add(env);
+    }
+    out.push({
+      key: `drill:${plan.name}`,
+      kind: 'drill',
+      name: plan.name,
+      items: plan.items,
+      ...(plan.environment ? { environment: plan.environment } : {}),
+      schedule: plan.schedule,
+      windows: windowsOf(envs),
     });
   }
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

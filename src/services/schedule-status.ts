@@ -1,11 +1,11 @@
 import type { Catalog, ScheduleRunRecord } from '../catalog/index.js';
 import type { Policy } from '../policy/index.js';
-import { dueAt, dueRun, lateness, nextSlot, planSchedules } from './schedule-plan.js';
+import { dueAt, dueRun, lateness, latestSlot, nextSlot, type PlannedSchedule, planSchedules } from './schedule-plan.js';
 
 /** One schedule as `cairn schedules` shows it. */
 export interface ScheduleView {
   readonly key: string;
-  readonly kind: 'tier' | 'item' | 'drift';
+  readonly kind: PlannedSchedule['kind'];
   readonly name: string;
   readonly items: readonly string[];
   readonly environment: string | null;
@@ -22,6 +22,16 @@ export interface ScheduleView {
   readonly late: boolean;
   /** … nor by due + lateAfter + escalateAfter. */
   readonly escalated: boolean;
+  /** Drill schedules only: no drill of the plan finished within overdueAfter of its latest due slot. */
+  readonly overdue?: DrillOverdue | null;
+}
+
+/** A drill plan's slot that passed its overdue time with no drill of the plan finished since. */
+export interface DrillOverdue {
+  readonly slot: string;
+  readonly dueAt: string;
+  /** dueAt + the plan's overdueAfter. */
+  readonly overdueAt: string;
 }
 
 export interface SchedulesReport {
@@ -43,7 +53,9 @@ export async function scheduleStatus(catalog: Catalog, policy: Policy, now = new
       const due = dueRun(p, last ?? undefined, now);
       if (due?.ready) current = { due: due.dueAt };
     }
-    const l = current ? lateness(current.due, false, policy.alerts, now) : undefined;
+    const l = current && p.kind !== 'drill' ? lateness(current.due, false, policy.alerts, now) : undefined;
+    const plan = p.kind === 'drill' ? policy.drills.find((d) => d.name === p.name) : undefined;
+    const overdue = plan ? ((await drillOverdue(catalog, p, plan.overdueAfterMs, now)) ?? null) : undefined;
     schedules.push({
       key: p.key,
       kind: p.kind,
@@ -58,7 +70,29 @@ export async function scheduleStatus(catalog: Catalog, policy: Policy, now = new
       lastSuccess: success?.finishedAt ?? null,
       late: l?.late ?? false,
       escalated: l?.escalate ?? false,
+      ...(overdue !== undefined ? { overdue } : {}),
     });
   }
   return { checkedAt: now.toISOString(), schedules };
+}
+
+/**
+ * Whether a drill schedule is overdue at `now`: its latest slot whose due time (the slot, or the
+ * maintenance window it waits for) plus `overdueAfterMs` has passed, with no drill of the plan
+ * (scheduled or by hand) finished since that slot. A drill still running does not count.
+ */
+export async function drillOverdue(
+  catalog: Catalog,
+  planned: PlannedSchedule,
+  overdueAfterMs: number,
+  now = new Date(),
+): Promise<DrillOverdue | undefined> {
+  const slot = latestSlot(planned.schedule, new Date(now.getTime() - overdueAfterMs));
+  if (!slot) return undefined;
+  const due = dueAt(planned, slot);
+  const overdueAt = new Date(due.getTime() + overdueAfterMs);
+  if (overdueAt > now) return undefined;
+  const drills = await catalog.drills.list({ plan: planned.name, since: slot });
+  if (drills.some((d) => d.status !== 'running')) return undefined;
+  return { slot: slot.toISOString(), dueAt: due.toISOString(), overdueAt: overdueAt.toISOString() };
 }

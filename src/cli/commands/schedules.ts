@@ -9,18 +9,19 @@ interface SchedulesOptions {
 export function registerSchedules(program: Command): void {
   program
     .command('schedules')
-    .description("list the policy's schedules: next run, last run and its status, late and escalated flags")
-    .option('--late', 'exit 1 when a schedule is late or escalated (for monitoring scripts)')
+    .description("list the policy's schedules: next run, last run and its status, late, escalated and overdue flags")
+    .option('--late', 'exit 1 when a schedule is late or escalated, or a drill overdue (for monitoring scripts)')
     .addHelpText(
       'after',
       "\nSchedules come from tiers.<t>.schedule (one run of all the tier's items: tier:<t>), items[].schedule\n" +
-        '(item:<name>) and environments.<e>.driftSchedule (drift:<e>); `cairn serve` runs them (docs/SCHEDULES.md).\n' +
+        '(item:<name>), environments.<e>.driftSchedule (drift:<e>) and drills[].schedule (drill:<plan>, OVERDUE when\n' +
+        "no drill finished within the plan's overdueAfter); `cairn serve` runs them (docs/SCHEDULES.md).\n" +
         'Runs are read from the catalog shared by the servers; with CAIRN_SERVER the server answers (schedules.read).\n' +
         'Examples:\n' +
         '  cairn schedules\n' +
         "  cairn schedules --json | jq '.schedules[] | select(.late)'\n" +
         '  cairn schedules --late || page-oncall\n' +
-        'Exit codes: 0 ok, 1 with --late when a schedule is late, 2 for an invalid policy.',
+        'Exit codes: 0 ok, 1 with --late when a schedule is late or a drill overdue, 2 for an invalid policy.',
     )
     .action(
       action(async (ctx, opts: SchedulesOptions) => {
@@ -37,14 +38,14 @@ export function registerSchedules(program: Command): void {
           }
         }
         ctx.out.result(report, () => render(report));
-        return opts.late && report.schedules.some((s) => s.late || s.escalated) ? 1 : 0;
+        return opts.late && report.schedules.some((s) => s.late || s.escalated || s.overdue) ? 1 : 0;
       }),
     );
 }
 
 function render(r: SchedulesReport): string {
   if (r.schedules.length === 0)
-    return 'no schedules in the policy (tiers.<t>.schedule, items[].schedule, environments.<e>.driftSchedule)';
+    return 'no schedules in the policy (tiers.<t>.schedule, items[].schedule, environments.<e>.driftSchedule, drills[].schedule)';
   const header = ['SCHEDULE', 'CRON', 'TIMEZONE', 'NEXT', 'LAST SLOT', 'STATUS', 'LAST SUCCESS', 'STATE'];
   const rows = r.schedules.map((s) => [
     s.key,
@@ -54,7 +55,7 @@ function render(r: SchedulesReport): string {
     s.last?.slot ?? '-',
     s.last ? `${s.last.status}${skipped(s)}` : 'never run',
     s.lastSuccess ?? '-',
-    s.escalated ? 'ESCALATED' : s.late ? 'LATE' : 'ok',
+    s.escalated ? 'ESCALATED' : s.late ? 'LATE' : s.overdue ? 'OVERDUE' : 'ok',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: readonly string[]) =>

@@ -69,6 +69,7 @@ describe('hooksOps', () => {
       catalog,
       repo: session.repo,
       log: undefined as never,
+      alerts: undefined as never,
       version: 'test',
       report: () => {},
       policy: async () => policy,

@@ -1,10 +1,13 @@
+import { join } from 'node:path';
 import type { Identity } from '../../auth/index.js';
 import { openGovernance, openSession, type SessionOptions } from '../../services/index.js';
 import type { ServerDeps } from '../deps.js';
 import { AccessGuard } from './access-guard.js';
+import { startAlertLoop } from './alert-loop.js';
 import { resumeApprovedActions } from './approval-resume.js';
 import { type AuditForwarding, type ForwardingOptions, startAuditForwarding } from './audit-forwarding.js';
 import { AuditLogSink } from './audit-sink.js';
+import { type CanaryLoop, startCanary } from './canary.js';
 import { PolicySource } from './policy-source.js';
 import { realBackend } from './real-backend.js';
 import { type Scheduler, type SchedulerOptions, startScheduler } from './scheduler.js';
@@ -25,6 +28,8 @@ export interface RuntimeInputs {
   readonly outbox?: ForwardingOptions['outbox'];
   /** Run the policy's schedules (default true; `cairn serve --no-scheduler` serves only). */
   readonly scheduler?: boolean | Pick<SchedulerOptions, 'tickMs' | 'leaseMs'>;
+  /** Run the canary (policy `canary:`; default true; `cairn serve --no-canary` does not). */
+  readonly canary?: boolean;
 }
 
 export interface ServerRuntime {
@@ -38,6 +43,8 @@ export interface ServerRuntime {
     readonly auditSinks: readonly string[];
     /** This replica's id in schedule_runs.claimed_by; null when the scheduler is off. */
     readonly scheduler: string | null;
+    /** This replica's id in the canary's claims; null when the canary is off here (--no-canary). */
+    readonly canary: string | null;
   };
   /** Stops forwarding and the checkpoint timer, writes a last checkpoint, closes the repository and catalog. */
   close(): Promise<void>;
@@ -64,6 +71,7 @@ export async function createServerRuntime(inputs: RuntimeInputs): Promise<Server
       version: inputs.version,
       onError,
       report: inputs.onError,
+      ...(inputs.env ? { env: inputs.env } : {}),
     });
     forwarding = await startAuditForwarding({
       policy,
@@ -84,6 +92,16 @@ export async function createServerRuntime(inputs: RuntimeInputs): Promise<Server
             ...(inputs.env ? { env: inputs.env } : {}),
             onError: inputs.onError,
           });
+    // Escalations and delivery retries of the one AlertCenter (context.alerts), scheduler on or off.
+    const alertLoop = startAlertLoop(context.alerts, { onError: inputs.onError });
+    // The canary's files live beside the catalog, per repository: <CAIRN_HOME>/canary/<repository id>.
+    const canary: CanaryLoop | undefined =
+      inputs.canary === false
+        ? undefined
+        : startCanary(context, {
+            dir: join(inputs.session.home, 'canary', session.repo.id.slice(0, 16)),
+            onError: inputs.onError,
+          });
     const stopForwarding = forwarding;
     return {
       deps: {
@@ -98,9 +116,12 @@ export async function createServerRuntime(inputs: RuntimeInputs): Promise<Server
         policyFile: policies.file,
         auditSinks: forwarding.sinks,
         scheduler: scheduler?.replica ?? null,
+        canary: canary?.replica ?? null,
       },
       async close() {
         await scheduler?.stop();
+        await canary?.stop();
+        await alertLoop.stop();
         governance.audit.stopTimer();
         await stopForwarding.stop();
         await governance.audit.checkpoint().catch((err: unknown) => inputs.onError('last audit checkpoint', err));

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { isCairnError } from '../../errors/index.js';
-import type { Alert, AlertSeverity, Notifier } from '../../notify/index.js';
 import type { Policy } from '../../policy/index.js';
 import {
   driftCheck,
@@ -9,10 +8,11 @@ import {
   replicateAfterSnapshot,
   takeSnapshots,
 } from '../../services/index.js';
+import { type AlertRaiser, SCHEDULER_IDENTITY } from './alert-loop.js';
+import { drillJob, drillLocked } from './drill-jobs.js';
 import type { WireContext } from './wire-context.js';
 
-/** The identity scheduled runs and their alerts are recorded under. */
-export const SCHEDULER_IDENTITY = 'system:scheduler';
+export { SCHEDULER_IDENTITY };
 
 export type JobOutcome =
   | { readonly status: 'ok' | 'failed'; readonly details: Record<string, unknown> }
@@ -23,9 +23,10 @@ export type JobOutcome =
 
 /**
  * One scheduled run: `tier:`/`item:` take snapshots of their items (trigger `scheduled`) with a
- * repository opened for the run, then replicate as a snapshot through the API does; `drift:` checks
- * the environment's live configuration against its snapshots and alerts once per distinct drift.
- * `signal` aborts when the run lost its claim: no further item, no replication, no alert ('aborted').
+ * repository opened for the run, then replicate as a snapshot through the API does, and record each
+ * item's outcome (backup-failed after alerts.consecutiveFailures failures in a row); `drift:` checks
+ * the environment's live configuration against its snapshots and alerts once per distinct drift;
+ * `drill:` runs the drill plan (drill-jobs.ts). `signal` aborts when the run lost its claim: no further item, no replication, no alert ('aborted').
  */
 export async function runScheduledJob(
   ctx: WireContext,
@@ -39,11 +40,15 @@ export async function runScheduledJob(
     const outcome =
       planned.kind === 'drift'
         ? await driftJob(ctx, policy, planned, slot, alerts, signal)
-        : await snapshotJob(ctx, policy, planned, signal);
+        : planned.kind === 'drill'
+          ? await drillJob(ctx, policy, planned, slot, alerts, signal)
+          : await snapshotJob(ctx, policy, planned, alerts, signal);
     return signal.aborted ? { status: 'aborted' } : outcome;
   } catch (err) {
     if (signal.aborted) return { status: 'aborted' };
     if (isCairnError(err, 'CAIRN_E_REPO_LOCKED')) return { status: 'blocked', reason: err.message };
+    // A drill of the same plan already running (started by hand): this slot waits for it.
+    if (planned.kind === 'drill' && drillLocked(err)) return { status: 'blocked', reason: err.message };
     const error = isCairnError(err)
       ? { code: err.code, message: err.message }
       : { code: 'CAIRN_E_INTERNAL', message: err instanceof Error ? err.message : String(err) };
@@ -55,9 +60,10 @@ async function snapshotJob(
   ctx: WireContext,
   policy: Policy,
   planned: PlannedSchedule,
+  alerts: AlertRaiser,
   signal: AbortSignal,
 ): Promise<JobOutcome> {
-  return ctx.withRepository(async (repo) => {
+  const outcome = await ctx.withRepository(async (repo) => {
     signal.throwIfAborted();
     const results = await takeSnapshots({ repo, catalog: ctx.catalog, close: async () => {} }, policy, {
       items: planned.items,
@@ -80,10 +86,22 @@ async function snapshotJob(
       ...(r.error ? { error: { code: r.error.code, message: r.error.message } } : {}),
     }));
     return {
-      status: failed.length > 0 ? 'failed' : 'ok',
+      status: failed.length > 0 ? ('failed' as const) : ('ok' as const),
       details: { items, ...(replicated !== undefined ? { replicated } : {}) },
+      results,
     };
   });
+  signal.throwIfAborted(); // taken over: the replica that holds the slot now records the outcomes
+  // A partial snapshot (some files unreadable) is a backup that happened: only 'failed' counts against the item.
+  await alerts.backupOutcomes(
+    policy,
+    outcome.results.map((r) => ({
+      item: r.item,
+      ok: r.status !== 'failed',
+      ...(r.error ? { error: `${r.error.code}: ${r.error.message}` } : {}),
+    })),
+  );
+  return { status: outcome.status, details: outcome.details };
 }
 
 async function driftJob(
@@ -135,6 +153,13 @@ async function driftJob(
       },
     });
   }
+  // Back in line with its snapshots: the drift alerts of the environment are resolved.
+  if (!report.drifted && typeof previous?.details?.driftHash === 'string') {
+    alerts.resolvePrefix(
+      `drift:${environment}:`,
+      `environment ${environment} matches its snapshots again (slot ${slot})`,
+    );
+  }
   return { status: 'ok', details: { environment, drifted: report.drifted, driftHash, alerted, items } };
 }
 
@@ -156,68 +181,4 @@ function hashOfDrift(environment: string, drifted: readonly ItemDrift[]): string
 async function previousOkRun(ctx: WireContext, key: string, slot: string) {
   const recent = await ctx.catalog.schedules.list(key, 20);
   return recent.find((r) => r.slot < slot && r.status === 'ok');
-}
-
-export interface RaisedAlert {
-  readonly kind: 'schedule-late' | 'schedule-escalation' | 'schedule-failed' | 'drift';
-  readonly severity: AlertSeverity;
-  /** The schedule key. */
-  readonly key: string;
-  readonly slot?: string;
-  /** Default `<kind>:<key>[@<slot>]`. */
-  readonly dedupKey?: string;
-  readonly summary: string;
-  readonly details: Record<string, unknown>;
-}
-
-/**
- * Raises the scheduler's alerts: each one is an audit event (`schedule.late`, `schedule.escalation`,
- * `schedule.failed`, `schedule.drift` by system:scheduler) and goes to the policy's alert sinks.
- * Deliveries run in the background (the Notifier retries); settle() waits for them.
- */
-export class AlertRaiser {
-  readonly #pending = new Set<Promise<unknown>>();
-  #chain: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly ctx: WireContext,
-    private readonly notifier: () => Notifier,
-    private readonly report: (what: string, err: unknown) => void,
-  ) {}
-
-  raise(a: RaisedAlert): void {
-    const time = new Date().toISOString();
-    const dedupKey = a.dedupKey ?? `${a.kind}:${a.key}${a.slot ? `@${a.slot}` : ''}`;
-    const alert: Alert = {
-      kind: a.kind,
-      severity: a.severity,
-      summary: a.summary,
-      dedupKey,
-      time,
-      details: { schedule: a.key, ...(a.slot ? { slot: a.slot } : {}), ...a.details },
-    };
-    const action = `schedule.${a.kind.replace(/^schedule-/, '')}`;
-    // One after the other, in the order raised: a receiver sees the late alert before the escalation.
-    const work = this.#chain.then(async () => {
-      await this.ctx.log
-        .record({
-          identity: SCHEDULER_IDENTITY,
-          action,
-          result: 'ok',
-          target: a.key,
-          details: { severity: a.severity, summary: a.summary, ...(a.slot ? { slot: a.slot } : {}), ...a.details },
-        })
-        .catch((err: unknown) => this.report(`audit of alert ${a.kind}`, err));
-      for (const r of await this.notifier().notify(alert)) {
-        if (!r.ok) this.report(`alert ${a.kind} to ${r.sink}`, r.error);
-      }
-    });
-    this.#chain = work.catch(() => {});
-    this.#pending.add(work);
-    void work.finally(() => this.#pending.delete(work));
-  }
-
-  async settle(): Promise<void> {
-    await Promise.allSettled([...this.#pending]);
-  }
 }

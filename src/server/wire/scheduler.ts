@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ScheduleRunRecord } from '../../catalog/index.js';
-import { alertSinksFromPolicy, Notifier } from '../../notify/index.js';
 import type { Policy } from '../../policy/index.js';
 import { dueRun, hasSeconds, lateness, type PlannedSchedule, planSchedules, windowOpen } from '../../services/index.js';
-import { AlertRaiser, type JobOutcome, runScheduledJob } from './scheduler-jobs.js';
+import { AlertRaiser } from './alert-loop.js';
+import { DrillOverdueWatch } from './drill-jobs.js';
+import { type JobOutcome, runScheduledJob } from './scheduler-jobs.js';
 import type { WireContext } from './wire-context.js';
 
 export interface SchedulerOptions {
@@ -12,7 +13,7 @@ export interface SchedulerOptions {
   readonly tickMs?: number;
   /** A claim not renewed for this long may be taken over by another replica (default 10 minutes). */
   readonly leaseMs?: number;
-  /** Where *Env variables of alert sinks are read. */
+  /** Unused: alerts go through ctx.alerts (the AlertCenter), which reads the sinks' *Env variables. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly onError: (what: string, err: unknown) => void;
 }
@@ -20,7 +21,7 @@ export interface SchedulerOptions {
 export interface Scheduler {
   /** hostname:pid:random, as recorded in schedule_runs.claimed_by. */
   readonly replica: string;
-  /** Stops ticking and waits for the runs and alert deliveries in flight. */
+  /** Stops ticking and waits for the runs, and the alerts raised and their deliveries, in flight. */
   stop(): Promise<void>;
 }
 
@@ -35,27 +36,19 @@ const UNFINISHED = new Set(['claimed', 'running']);
  * (lease) is taken over by another replica; a run whose heartbeat finds its claim gone is aborted. A
  * run whose end this replica failed to record is run again by it. With maintenanceWindowsOnly a run
  * starts only while a window is open. Late and escalated runs alert once across replicas (CAS), also
- * this replica's own run in flight and a run that starts after its late time.
+ * this replica's own run in flight and a run that starts after its late time. Drill schedules
+ * (`drill:<plan>`) run the drill plan; instead of late alerts they have drill-overdue (drill-jobs.ts).
+ * Alerts go through the AlertCenter (ctx.alerts): a schedule that runs ok again resolves its
+ * schedule-failed alert, and a late run that finishes resolves its late and escalation alerts.
  */
 export function startScheduler(ctx: WireContext, opts: SchedulerOptions): Scheduler {
   const replica = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const leaseMs = opts.leaseMs ?? envNumber('CAIRN_SCHEDULER_LEASE_MS') ?? 10 * 60_000;
   const fixedTick = opts.tickMs ?? envNumber('CAIRN_SCHEDULER_TICK_MS');
   const running = new Map<string, Promise<void>>();
-  let notifier: { policy: Policy; notifier: Notifier } | undefined;
   let current: Policy | undefined;
-  const alerts = new AlertRaiser(
-    ctx,
-    () => {
-      const policy = current!;
-      if (notifier?.policy !== policy) {
-        const sinks = alertSinksFromPolicy(policy.alertSinks, opts.env ? { env: opts.env } : {});
-        notifier = { policy, notifier: new Notifier({ sinks }) };
-      }
-      return notifier.notifier;
-    },
-    opts.onError,
-  );
+  const alerts = new AlertRaiser(ctx, opts.onError);
+  const overdue = new DrillOverdueWatch();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> = Promise.resolve();
@@ -67,6 +60,11 @@ export function startScheduler(ctx: WireContext, opts: SchedulerOptions): Schedu
     for (const p of plans) {
       if (stopped) break;
       await tickSchedule(p, policy).catch((err: unknown) => opts.onError(`schedule ${p.key}`, err));
+    }
+    if (!stopped) {
+      await overdue
+        .check(ctx, policy, plans, alerts, new Date())
+        .catch((err: unknown) => opts.onError('overdue drills', err));
     }
     return fixedTick ?? (plans.some((p) => hasSeconds(p.schedule)) ? 1000 : 15_000);
   };
@@ -116,6 +114,7 @@ export function startScheduler(ctx: WireContext, opts: SchedulerOptions): Schedu
 
   /** `startedAt`: the run has just started, at that time (a catch-up run may start after its late time). */
   const checkLate = async (p: PlannedSchedule, run: ScheduleRunRecord, policy: Policy, now: Date, startedAt?: Date) => {
+    if (p.kind === 'drill') return; // a drill is overdue after its plan's overdueAfter instead
     const l = lateness(new Date(run.dueAt), false, policy.alerts, now);
     const what = p.kind === 'drift' ? `drift check of ${p.name}` : `snapshot run ${p.key} (${p.items.join(', ')})`;
     const state = startedAt
@@ -146,14 +145,22 @@ export function startScheduler(ctx: WireContext, opts: SchedulerOptions): Schedu
     }
     if (startedAt) return; // escalation is for a run still unfinished at escalateAt
     if (l.escalate && !run.escalatedAt && (await ctx.catalog.schedules.markEscalated(p.key, run.slot, now))) {
-      alerts.raise({
-        kind: 'schedule-escalation',
-        severity: 'critical',
-        key: p.key,
-        slot: run.slot,
-        summary: `${what} due ${run.dueAt} is still ${state} at ${l.escalateAt.toISOString()}${blocked}`,
-        details: { ...details, escalateAt: l.escalateAt.toISOString() },
-      });
+      const lateKey = `schedule-late:${p.key}@${run.slot}`;
+      alerts.raise(
+        {
+          kind: 'schedule-escalation',
+          severity: 'critical',
+          key: p.key,
+          slot: run.slot,
+          summary: `${what} due ${run.dueAt} is still ${state} at ${l.escalateAt.toISOString()}${blocked}`,
+          details: { ...details, escalateAt: l.escalateAt.toISOString() },
+        },
+        // This is the late alert's escalation: the AlertCenter does not escalate that one again.
+        async () => {
+          const late = await ctx.catalog.alerts.byDedupKey(lateKey);
+          if (late) await ctx.catalog.alerts.markEscalated(late.id, now.toISOString());
+        },
+      );
     }
   };
 
@@ -213,6 +220,12 @@ export function startScheduler(ctx: WireContext, opts: SchedulerOptions): Schedu
       })
       .catch((err: unknown) => opts.onError('audit of a schedule run', err));
     if (outcome.status === 'failed') await failureAlert(p, slot, policy, details);
+    else alerts.resolve(`schedule-failed:${p.key}`, `${p.key} ran ok (slot ${slot})`);
+    // A late run that finished: its late and escalation alerts (raised by any replica) are resolved.
+    const ended = await schedules.get(p.key, slot);
+    const reason = `${p.key} slot ${slot} finished ${outcome.status}`;
+    if (ended?.lateAlertedAt) alerts.resolve(`schedule-late:${p.key}@${slot}`, reason);
+    if (ended?.escalatedAt) alerts.resolve(`schedule-escalation:${p.key}@${slot}`, reason);
   };
 
   /**
@@ -221,6 +234,7 @@ export function startScheduler(ctx: WireContext, opts: SchedulerOptions): Schedu
    * failure; a run that does not fail ends the streak.
    */
   const failureAlert = async (p: PlannedSchedule, slot: string, policy: Policy, details: Record<string, unknown>) => {
+    if (p.kind === 'drill') return; // drill-failed says it (drill-jobs.ts)
     const threshold = Math.max(1, policy.alerts.consecutiveFailures);
     const recent = (await ctx.catalog.schedules.list(p.key, threshold + 1)).filter((r) => r.slot <= slot);
     const streak = recent.findIndex((r) => r.status !== 'failed');
@@ -231,6 +245,8 @@ export function startScheduler(ctx: WireContext, opts: SchedulerOptions): Schedu
       severity: 'critical',
       key: p.key,
       slot,
+      // One incident per schedule: resolved when the schedule runs ok again.
+      dedupKey: `schedule-failed:${p.key}`,
       summary: `${p.key} failed ${inARow} times in a row (slot ${slot})`,
       details: { failures: inARow, ...details },
     });

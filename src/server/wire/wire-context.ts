@@ -3,7 +3,13 @@ import type { AccessControl } from '../../auth/index.js';
 import type { Catalog } from '../../catalog/index.js';
 import type { Policy } from '../../policy/index.js';
 import type { Repository } from '../../repo/index.js';
-import { type Governance, openGovernance, openRepository, type SessionOptions } from '../../services/index.js';
+import {
+  AlertCenter,
+  type Governance,
+  openGovernance,
+  openRepository,
+  type SessionOptions,
+} from '../../services/index.js';
 import type { PolicySource } from './policy-source.js';
 
 /**
@@ -27,6 +33,11 @@ export interface WireContext {
    * or writes data starts from the repository as it is now, as a CLI command does.
    */
   withRepository<T>(fn: (repo: Repository) => Promise<T>): Promise<T>;
+  /**
+   * The server's one AlertCenter (durable alerts: raise, ack, resolve, escalation, delivery retries):
+   * the scheduler raises through it, the alert loop escalates and delivers, the API acks and lists.
+   */
+  readonly alerts: AlertCenter;
 }
 
 export interface WireInputs {
@@ -38,17 +49,28 @@ export interface WireInputs {
   readonly onError: (err: unknown) => void;
   /** Where report() goes (the server's log); nowhere when absent. */
   readonly report?: (what: string, err: unknown) => void;
+  /** Where *Env variables of alert sinks are read (process.env by default). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export function wireContext(inputs: WireInputs): WireContext {
   const { session, sessionOptions, policies, governance, onError } = inputs;
   let built = { generation: policies.generation, access: governance.access };
+  const report = inputs.report ?? (() => {});
+  const alerts = new AlertCenter({
+    catalog: session.catalog,
+    log: governance.audit,
+    policy: () => policies.current(),
+    ...(inputs.env ? { env: inputs.env } : {}),
+    onError: report,
+  });
   return {
     catalog: session.catalog,
     repo: session.repo,
     log: governance.audit,
     version: inputs.version,
-    report: inputs.report ?? (() => {}),
+    report,
+    alerts,
     policy: () => policies.current(),
     async access() {
       const policy = await policies.current();

@@ -1,0 +1,179 @@
+import type { AlertSeverity } from '../../notify/index.js';
+import type { AlertCategory, Policy } from '../../policy/index.js';
+import { type AlertCenter, recordBackupOutcome } from '../../services/index.js';
+import type { WireContext } from './wire-context.js';
+
+/** The identity scheduled runs and their alerts are recorded under. */
+export const SCHEDULER_IDENTITY = 'system:scheduler';
+
+export interface AlertLoopOptions {
+  /** Time between rounds; default CAIRN_ALERT_TICK_MS, else 15 s. */
+  readonly tickMs?: number;
+  readonly onError: (what: string, err: unknown) => void;
+}
+
+export interface AlertLoop {
+  /** Stops the rounds and waits for the one in flight and the deliveries started in the background. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The alert round of `cairn serve`: every tick, the open alerts nobody acknowledged within
+ * alerts.escalateAfter are escalated (once, across replicas: compare-and-set in the catalog) and every
+ * delivery due is attempted once (a sink that failed is tried again with backoff, never lost).
+ */
+export function startAlertLoop(center: AlertCenter, opts: AlertLoopOptions): AlertLoop {
+  const tickMs = opts.tickMs ?? envNumber('CAIRN_ALERT_TICK_MS') ?? 15_000;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let round: Promise<void> = Promise.resolve();
+  const loop = () => {
+    round = (async () => {
+      await center.escalateDue().catch((err: unknown) => opts.onError('alert escalation', err));
+      if (stopped) return;
+      await center.deliverDue().catch((err: unknown) => opts.onError('alert deliveries', err));
+    })().then(() => {
+      if (!stopped) timer = setTimeout(loop, tickMs);
+    });
+  };
+  loop();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await round;
+      await center.settle();
+    },
+  };
+}
+
+export type SchedulerAlertKind =
+  | 'schedule-late'
+  | 'schedule-escalation'
+  | 'schedule-failed'
+  | 'drift'
+  | 'drill-failed'
+  | 'drill-overdue'
+  | 'drill-gap';
+
+const CATEGORY: Readonly<Record<SchedulerAlertKind, AlertCategory>> = {
+  'schedule-late': 'late',
+  'schedule-escalation': 'late',
+  'schedule-failed': 'failure',
+  drift: 'drift',
+  'drill-failed': 'drill',
+  'drill-overdue': 'drill',
+  'drill-gap': 'drill',
+};
+
+/** The kinds recorded as `schedule.<…>` audit events besides the AlertCenter's alert.raised. */
+const AUDITED = new Set<SchedulerAlertKind>(['schedule-late', 'schedule-escalation', 'schedule-failed', 'drift']);
+
+export interface RaisedAlert {
+  readonly kind: SchedulerAlertKind;
+  readonly severity: AlertSeverity;
+  /** The schedule key. */
+  readonly key: string;
+  readonly slot?: string;
+  /** Default `<kind>:<key>[@<slot>]`. */
+  readonly dedupKey?: string;
+  readonly summary: string;
+  readonly details: Record<string, unknown>;
+}
+
+/**
+ * Raises and resolves the scheduler's alerts through the server's AlertCenter (recorded in the
+ * catalog, audited as alert.raised/alert.resolved, delivered with retries, escalated when nobody
+ * acknowledges them). The schedule alerts are also audit events of their own (`schedule.late`,
+ * `schedule.escalation`, `schedule.failed`, `schedule.drift` by system:scheduler). Everything runs in
+ * the background, one after the other in the order raised: a receiver sees the late alert before the
+ * escalation, and a resolution after what it resolves. settle() waits for it all.
+ */
+export class AlertRaiser {
+  readonly #pending = new Set<Promise<unknown>>();
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: WireContext,
+    private readonly report: (what: string, err: unknown) => void,
+  ) {}
+
+  raise(a: RaisedAlert, then?: () => Promise<unknown>): void {
+    const dedupKey = a.dedupKey ?? `${a.kind}:${a.key}${a.slot ? `@${a.slot}` : ''}`;
+    this.#queue(`alert ${a.kind}`, async () => {
+      if (AUDITED.has(a.kind)) {
+        await this.ctx.log
+          .record({
+            identity: SCHEDULER_IDENTITY,
+            action: `schedule.${a.kind.replace(/^schedule-/, '')}`,
+            result: 'ok',
+            target: a.key,
+            details: { severity: a.severity, summary: a.summary, ...(a.slot ? { slot: a.slot } : {}), ...a.details },
+          })
+          .catch((err: unknown) => this.report(`audit of alert ${a.kind}`, err));
+      }
+      await this.ctx.alerts.raise({
+        kind: a.kind,
+        category: CATEGORY[a.kind],
+        severity: a.severity,
+        summary: a.summary,
+        dedupKey,
+        details: { schedule: a.key, ...(a.slot ? { slot: a.slot } : {}), ...a.details },
+      });
+      await then?.();
+    });
+  }
+
+  /** Resolves the alert with that dedup key, if one is open or acknowledged. */
+  resolve(dedupKey: string, reason: string): void {
+    this.#queue(`resolving alert ${dedupKey}`, () => this.ctx.alerts.resolve(dedupKey, SCHEDULER_IDENTITY, reason));
+  }
+
+  /** Resolves every open or acknowledged alert whose dedup key starts with `prefix`. */
+  resolvePrefix(prefix: string, reason: string): void {
+    this.#queue(`resolving alerts ${prefix}*`, async () => {
+      const open = await this.ctx.catalog.alerts.list({ state: ['open', 'acknowledged'] });
+      for (const a of open.filter((x) => x.dedupKey.startsWith(prefix))) {
+        await this.ctx.alerts.resolve(a.id, SCHEDULER_IDENTITY, reason);
+      }
+    });
+  }
+
+  /**
+   * One backup outcome per item of a scheduled snapshot run: `backup-failed` after
+   * alerts.consecutiveFailures failures of the item in a row, resolved by its next success.
+   */
+  async backupOutcomes(
+    policy: Policy,
+    results: ReadonlyArray<{ item: string; ok: boolean; error?: string }>,
+  ): Promise<void> {
+    for (const r of results) {
+      const environment = policy.items.find((i) => i.name === r.item)?.environment ?? null;
+      await recordBackupOutcome(this.ctx.alerts, this.ctx.catalog, policy, {
+        item: r.item,
+        environment,
+        ok: r.ok,
+        ...(r.error !== undefined ? { error: r.error } : {}),
+      }).catch((err: unknown) => this.report(`backup outcome of ${r.item}`, err));
+    }
+  }
+
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.#pending]);
+    await this.ctx.alerts.settle();
+  }
+
+  #queue(what: string, fn: () => Promise<unknown>): void {
+    const work = this.#chain.then(fn).catch((err: unknown) => this.report(what, err));
+    this.#chain = work.then(() => {});
+    this.#pending.add(work);
+    void work.finally(() => this.#pending.delete(work));
+  }
+}
+
+function envNumber(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
