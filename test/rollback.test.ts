@@ -234,7 +234,7 @@ describe('cairn rollback', () => {
     assert.match(app, /cairn rollback --deployment D-2 --dry-run\ncairn rollback --deployment D-2\n/);
     assert.match(app, /bundleWith: flags/);
     assert.match(app, /Repository: .*repo/);
-    assert.match(app, /No drills recorded \(drills arrive with issue 6\)\./);
+    assert.match(app, /## Last drill\n\nNo drill plan restores app: add one under `drills:`/);
     assert.match(readFileSync(join(out, 'flags.md'), 'utf8'), /bundled by: app/);
     assert.match(readFileSync(join(out, 'flags.md'), 'utf8'), /ignore: `updatedAt`/);
     assert.match(readFileSync(join(out, 'README.md'), 'utf8'), /\| \[conf\]\(conf\.md\) \| web-team@example\.com/);

@@ -6,13 +6,17 @@
 import { Command, CommanderError } from 'commander';
 import { CairnError, ExitCode, isCairnError } from '../errors/index.js';
 import { registerAccess } from './commands/access.js';
+import { registerAlerts } from './commands/alerts.js';
 import { registerApprovals } from './commands/approvals.js';
 import { registerAudit } from './commands/audit.js';
 import { registerBrowse } from './commands/browse.js';
 import { registerCatalog } from './commands/catalog.js';
 import { registerCheck } from './commands/check.js';
+import { registerCoverage } from './commands/coverage.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDrift } from './commands/drift.js';
+import { registerDrill } from './commands/drill.js';
+import { registerGaps } from './commands/gaps.js';
 import { registerGate } from './commands/gate.js';
 import { registerHold } from './commands/hold.js';
 import { registerInit } from './commands/init.js';
@@ -21,6 +25,7 @@ import { registerMfa } from './commands/mfa.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerRepair } from './commands/repair.js';
 import { registerReplicate } from './commands/replicate.js';
+import { registerReport } from './commands/report.js';
 import { registerRestore } from './commands/restore.js';
 import { registerRetention } from './commands/retention.js';
 import { registerRollback } from './commands/rollback.js';
@@ -86,6 +91,11 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerRollback(program);
   registerRunbook(program);
+  registerDrill(program);
+  registerGaps(program);
+  registerReport(program);
+  registerCoverage(program);
+  registerAlerts(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();

@@ -3,11 +3,30 @@
  * so the two never disagree. Services take what they need (a Repository, a Catalog, a Policy),
  * report progress through a sink, and return plain data for the caller to render.
  */
+export {
+  AlertCenter,
+  type AlertCenterOptions,
+  alertMessage,
+  type BackupOutcome,
+  backupFailedKey,
+  type DeliveryCounts,
+  MONITOR_IDENTITY,
+  type RaiseInput,
+  recordBackupOutcome,
+} from './alerts/index.js';
 export { verifyAuditTrail } from './audit-verify.js';
+export { CANARY_IDENTITY, type CanaryOptions, canaryPolicy, runCanary } from './canary.js';
 export { rebuildCatalog, syncCatalog } from './catalog-sync.js';
 export { checkChangeTicket, type TicketCheck, type TicketState, ticketRequired } from './change-tickets/index.js';
 export { type CheckReport, type CheckRequest, checkRepository } from './check.js';
 export { checkLocks, type LockFinding, type LockReport } from './check-locks.js';
+export {
+  type CoverageReport,
+  type CoverageRow,
+  type CoverageStatus,
+  coverage,
+  FAILING_COVERAGE,
+} from './coverage.js';
 export {
   CAPTURE_FAILED,
   type DeploymentFilterInput,
@@ -31,6 +50,17 @@ export {
   type ItemDrift,
   latestDrift,
 } from './drift.js';
+export {
+  type DrillResultWithWarnings,
+  type DrillRunOptions,
+  drillPlan,
+  isolationAvailable,
+  listGaps,
+  openGapWarnings,
+  runDrill,
+  type SignOffInput,
+  signOffDrill,
+} from './drill/index.js';
 export { environmentItems, knownEnvironment } from './environments.js';
 export { type ForgetResult, forgetByPolicy, forgetSnapshots } from './forget.js';
 export { evaluateGate, type GateCheck, type GateItem, type GateReport } from './gate.js';
@@ -57,6 +87,27 @@ export { type RepairResult, repairFromReplica } from './repair.js';
 export { openReplica, type ReplicateResult, replicateRepository } from './replicate.js';
 export { type AfterSnapshotReplication, openReplicaChecked, replicateAfterSnapshot } from './replicate-after.js';
 export { type ItemLag, type ReplicationStatus, replicationStatus } from './replication-status.js';
+export {
+  type BuildReportOptions,
+  buildMonthlyReport,
+  checkSignature,
+  type Evidence,
+  type Figure,
+  type FigureDifference,
+  type GeneratedReport,
+  generateReport,
+  type MonthlyReport,
+  parseMonth,
+  parseReportFile,
+  REPORT_FORMATS,
+  type ReportFormat,
+  type ReportVerifyResult,
+  recordReportGenerated,
+  renderReport,
+  type SignedReport,
+  signReport,
+  verifyReportFile,
+} from './report/index.js';
 export {
   addRepositoryKey,
   initRepository,
@@ -93,7 +144,13 @@ export {
   slotsBetween,
   windowOpen,
 } from './schedule-plan.js';
-export { type SchedulesReport, type ScheduleView, scheduleStatus } from './schedule-status.js';
+export {
+  type DrillOverdue,
+  drillOverdue,
+  type SchedulesReport,
+  type ScheduleView,
+  scheduleStatus,
+} from './schedule-status.js';
 export { parseSearchTime, type SearchOptions, searchFilter, TRIGGERS } from './search.js';
 export { openCatalogOf, openRepository, openSession, type Session, type SessionOptions } from './session.js';
 export { type ItemResult, type SnapshotRequest, selectItems, takeSnapshots } from './snapshot.js';

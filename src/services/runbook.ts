@@ -4,6 +4,7 @@ import { type DeploymentRecord, redactUrl, type SnapshotHit } from '../catalog/i
 import { CairnError } from '../errors/index.js';
 import { formatDuration, type Item, type Policy, type Tier } from '../policy/index.js';
 import { sourceLabel } from '../sources/index.js';
+import { lastDrillLines } from './drill/runbook-section.js';
 import { environmentsOf } from './environments.js';
 import { targetLabel, verifyMode } from './rollback-plan.js';
 import type { Session } from './session.js';
@@ -47,7 +48,8 @@ export async function renderRunbooks(
   const files: RunbookFile[] = [];
   for (const item of items) {
     const snapshots = await session.catalog.findSnapshots({ item: [item.name], limit: RUNBOOK_SNAPSHOTS });
-    files.push({ name: `${item.name}.md`, content: itemRunbook(policy, item, snapshots, deployment, where) });
+    const drill = await lastDrillLines(session.catalog, policy, item.name);
+    files.push({ name: `${item.name}.md`, content: itemRunbook(policy, item, snapshots, deployment, where, drill) });
   }
   files.push({ name: 'README.md', content: indexPage(policy, env, items, deployment) });
   return { environment: env, files };
@@ -96,6 +98,7 @@ function itemRunbook(
   snapshots: readonly SnapshotHit[],
   deployment: DeploymentRecord | undefined,
   where: Backups,
+  drill: readonly string[],
 ): string {
   const tier = policy.tiers[item.tier];
   const lines: string[] = [`# Runbook: ${item.name}`, ''];
@@ -185,7 +188,7 @@ function itemRunbook(
     '',
     '## Last drill',
     '',
-    'No drills recorded (drills arrive with issue 6).',
+    ...drill,
     '',
   );
   return lines.join('\n');

@@ -4,6 +4,7 @@ import { loadPolicy, type PolicyIssue, policyJsonSchema } from '../../policy/ind
 import type { PolicyCheckResult } from '../../server/index.js';
 import type { Context } from '../context.js';
 import { action } from '../run.js';
+import { gapWarningsIfCatalog } from './gaps.js';
 
 export function registerPolicy(program: Command): void {
   const policy = program.command('policy').description('check cairn.yaml, or print its JSON Schema');
@@ -27,6 +28,7 @@ export function registerPolicy(program: Command): void {
           const loaded = await loadPolicy(ctx.configFile);
           issues = loaded.issues;
           const p = loaded.policy;
+          issues = [...issues, ...(await gapWarningsIfCatalog(ctx, p))];
           summary = { items: p.items.length, tiers: Object.keys(p.tiers).length, exceptions: p.exceptions.length };
         } catch (err) {
           if (!isCairnError(err, 'CAIRN_E_POLICY_INVALID')) throw err;

@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runProcess } from '../../sources/index.js';
+import { removeTree } from './sandbox.js';
+
+/**
+ * How validators are fenced in (docs/DRILLS.md, "Isolation"). With `unshare` (util-linux) and
+ * unprivileged user namespaces, each validator runs in new user and mount namespaces (and a new,
+ * empty network namespace unless the plan allows network): the sandbox is bound onto itself, every
+ * other mount is remounted read-only, and only then is the validator started in its item folder.
+ * Without them, validators run as plain child processes and the drill records isolated: false.
+ */
+
+/** $1 sandbox, $2 working folder, $3 command. Every mount but the sandbox read-only, or nothing runs. */
+const ISOLATED_SCRIPT = [
+  'set -f',
+  'S=$1',
+  'mount --bind "$S" "$S" || { echo "cairn-sandbox: cannot bind $S" >&2; exit 125; }',
+  "mounts=$(awk '{print $5}' /proc/self/mountinfo)",
+  'failed=',
+  'for m in $mounts; do',
+  '  m=$(printf "%b" "$m")',
+  '  [ "$m" = "$S" ] && continue',
+  '  mount -o remount,bind,ro "$m" 2>/dev/null || failed="$failed $m"',
+  'done',
+  '[ -z "$failed" ] || { echo "cairn-sandbox: cannot make read-only:$failed" >&2; exit 125; }',
+  // The working folder is entered again: the process's old cwd is on the read-only mount beneath.
+  'cd -- "$2" || exit 125',
+  'exec 2>&1',
+  'exec sh -c "$3"',
+].join('\n');
+
+const PLAIN_SCRIPT = ['cd -- "$2" || exit 125', 'exec 2>&1', 'exec sh -c "$3"'].join('\n');
+
+export interface Invocation {
+  readonly command: string;
+  readonly args: string[];
+}
+
+/** The program and arguments that run `command` in `cwd`, fenced in `sandbox` when `isolate`. */
+export function invocation(o: {
+  sandbox: string;
+  cwd: string;
+  command: string;
+  isolate: boolean;
+  network: boolean;
+}): Invocation {
+  const tail = [o.sandbox, o.cwd, o.command];
+  if (!o.isolate) return { command: 'sh', args: ['-c', PLAIN_SCRIPT, 'cairn-validator', ...tail] };
+  const ns = ['--user', '--map-root-user', '--mount', ...(o.network ? [] : ['--net'])];
+  return { command: 'unshare', args: [...ns, 'sh', '-c', ISOLATED_SCRIPT, 'cairn-sandbox', ...tail] };
+}
+
+let probe: Promise<{ available: boolean; reason: string }> | undefined;
+
+/**
+ * Whether isolation works here, found out once per process by running a validator that writes in
+ * its sandbox through the isolating script. `CAIRN_DRILL_ISOLATION=off` turns it off.
+ */
+export function isolationAvailable(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<{ available: boolean; reason: string }> {
+  if (env.CAIRN_DRILL_ISOLATION === 'off') {
+    return Promise.resolve({ available: false, reason: 'CAIRN_DRILL_ISOLATION=off' });
+  }
+  probe ??= tryIsolation();
+  return probe;
+}
+
+async function tryIsolation(): Promise<{ available: boolean; reason: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'cairn-probe-'));
+  try {
+    const run = invocation({ sandbox: dir, cwd: dir, command: 'echo ok > probe', isolate: true, network: false });
+    const out = await runProcess({
+      ...run,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' },
+      timeoutMs: 10_000,
+      maxOutput: 64 * 1024,
+    });
+    if (out.spawnError) return { available: false, reason: `unshare cannot be started (${out.spawnError})` };
+    if (out.code === 0 && existsSync(join(dir, 'probe'))) return { available: true, reason: 'unshare' };
+    const said = `${out.stdout.toString('utf8')}${out.stderr}`.trim().split('\n').slice(-2).join(' ');
+    return { available: false, reason: `unshare --user --mount failed (exit ${out.code}): ${said}` };
+  } finally {
+    await removeTree(dir);
+  }
+}
