@@ -61,12 +61,15 @@ interface Server {
   stop(): Promise<void>;
 }
 
-/** `cairn serve --port 0 --json` over the fixture's repository; its first stdout document names the URL. */
+/**
+ * `cairn serve --port 0 --json` over the fixture's repository; its first stdout document names the URL.
+ * Without the canary: its own snapshots would make the server's answers differ from local ones.
+ */
 function serve(f: Fixture, args: readonly string[]): Promise<Server> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...f.env })) if (v !== undefined) env[k] = v;
   delete env.CAIRN_SERVER;
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', ...args], {
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', '--no-canary', ...args], {
     env,
     cwd: f.dir,
     stdio: ['ignore', 'pipe', 'pipe'],

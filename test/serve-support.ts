@@ -24,13 +24,22 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `cairn serve --port 0 --json ARGS` and waits for its start-up document on stdout. */
+/**
+ * Starts `cairn serve --port 0 --json ARGS` and waits for its start-up document on stdout. The canary
+ * (a snapshot of its own item every canary.every, first at start) would add snapshots, audit events
+ * and lock holds to every test: it runs only when ARGS has `--canary` (taken out, not passed on).
+ */
 export async function startServe(
   f: Fixture,
   args: readonly string[] = [],
   env: Record<string, string | undefined> = {},
 ): Promise<ServeProcess> {
-  const spawned = spawnCairn(['serve', '--port', '0', '--json', ...args], { env: cliEnv(f, env), cwd: f.dir });
+  const canary = args.includes('--canary') ? [] : ['--no-canary'];
+  const rest = args.filter((a) => a !== '--canary');
+  const spawned = spawnCairn(['serve', '--port', '0', '--json', ...canary, ...rest], {
+    env: cliEnv(f, env),
+    cwd: f.dir,
+  });
   const { child } = spawned;
   const exited = once(child, 'exit');
   const deadline = Date.now() + 60_000;

@@ -127,4 +127,11 @@ export class AccessControl {
   mfaStatus(subject: string): Promise<mfa.MfaStatus> {
     return mfa.mfaStatus(this.#ctx, subject);
   }
+  /**
+   * Checks a TOTP code of the identity's own confirmed enrolment and uses it up, as an approval vote
+   * does (a drill sign-off); CAIRN_E_MFA when there is none, or the code is wrong or used already.
+   */
+  async useMfaCode(identity: Identity, code: string): Promise<void> {
+    await mfa.useMfaCode(this.#ctx, identity.subject, code);
+  }
 }

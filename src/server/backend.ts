@@ -20,6 +20,7 @@ import type {
 import type { AccessBackend, ApprovalRequestInput, ApprovalView } from './backend-access.js';
 import type { GateBackend } from './backend-gate.js';
 import type { HooksBackend } from './backend-hooks.js';
+import type { DrillsBackend, MonitoringBackend, MonitoringMetrics } from './backend-monitoring.js';
 import type { ReleaseBackend } from './backend-release.js';
 import type { RollbackBackend } from './backend-rollback.js';
 import type { ScheduleMetric, SchedulesBackend } from './backend-schedules.js';
@@ -40,7 +41,9 @@ export interface Backend<I extends Identity = Identity>
     HooksBackend,
     SchedulesBackend,
     ReleaseBackend<I>,
-    RollbackBackend<I> {}
+    RollbackBackend<I>,
+    DrillsBackend<I>,
+    MonitoringBackend<I> {}
 
 /** Who asked, for the backend's own records (the actor of a snapshot, the requester of an approval). */
 export interface Caller<I extends Identity = Identity> {
@@ -75,6 +78,8 @@ export interface CatalogMetrics {
   }>;
   /** The schedules `cairn serve` runs (absent: no schedule gauges). */
   readonly schedules?: readonly ScheduleMetric[];
+  /** Coverage, open alerts, drills and the canary (absent: no monitoring gauges). */
+  readonly monitoring?: MonitoringMetrics;
 }
 
 /** `cairn policy check --json`. */

@@ -20,10 +20,12 @@ import { registerApprovalRoutes } from './routes/approvals.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerDeploymentRoutes } from './routes/deployments.js';
 import { registerDestructiveRoutes } from './routes/destructive.js';
+import { registerDrillRoutes } from './routes/drills.js';
 import { registerGateRoutes } from './routes/gate.js';
 import { registerHoldRoutes } from './routes/holds.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerMfaRoutes } from './routes/mfa.js';
+import { registerMonitoringRoutes } from './routes/monitoring.js';
 import { registerOperateRoutes } from './routes/operate.js';
 import { registerOperationRoutes } from './routes/operations.js';
 import { registerPolicyRoutes } from './routes/policy.js';
@@ -130,6 +132,8 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   registerMfaRoutes(app, ctx);
   registerApprovalRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  registerDrillRoutes(app, ctx);
+  registerMonitoringRoutes(app, ctx);
   registerHookRoutes(app, ctx);
   return app;
 }

@@ -2,6 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { ItemResult } from '../services/index.js';
 import type { CatalogMetrics } from './backend.js';
 import type { ReplicationMetrics } from './backend-storage.js';
+import { monitoringGauges } from './metrics-monitoring.js';
 
 /**
  * The server's Prometheus metrics, in a registry of its own (several servers in one process, as in
@@ -51,6 +52,7 @@ export class ServerMetrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     this.scheduleGauges();
+    monitoringGauges(this.registry, () => this.catalog.monitoring);
     const holder = this;
     new Gauge({
       name: 'cairn_snapshots',

@@ -40,6 +40,11 @@ export const PERMISSIONS = Object.freeze([
   'keys.manage',
   'mfa.enroll',
   'mfa.reset',
+  'drills.read',
+  'drills.run',
+  'drills.signoff',
+  'alerts.read',
+  'alerts.ack',
 ] as const);
 
 export type Permission = (typeof PERMISSIONS)[number];

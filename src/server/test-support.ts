@@ -7,6 +7,7 @@ import { recorder } from './test-answer.js';
 import * as f from './test-fixtures.js';
 import { fakeGate } from './test-fixtures-gate.js';
 import { fakeHooks } from './test-fixtures-hooks.js';
+import { fakeMonitoring } from './test-fixtures-monitoring.js';
 import { fakeRelease } from './test-fixtures-release.js';
 import { fakeRollback } from './test-fixtures-rollback.js';
 import { fakeSchedules } from './test-fixtures-schedules.js';
@@ -34,6 +35,8 @@ const everyone: Permission[] = [
   'deployments.read',
   'access.request',
   'mfa.enroll',
+  'drills.read',
+  'alerts.read',
 ];
 const audit: Permission[] = ['audit.read', 'audit.verify', 'audit.export'];
 
@@ -51,10 +54,21 @@ export const MATRIX: Readonly<Record<string, readonly Permission[]>> = {
     'replication.run',
     'holds.read',
     'holds.manage',
+    'drills.run',
+    'drills.signoff',
+    'alerts.ack',
   ],
-  restorer: [...everyone, 'restore.run', 'rollback.run'],
-  approver: [...everyone, 'holds.read', 'approvals.read', 'approvals.grant', 'access.approve', 'access.revoke'],
-  auditor: [...everyone, 'holds.read', 'approvals.read', ...audit],
+  restorer: [...everyone, 'restore.run', 'rollback.run', 'drills.run', 'drills.signoff', 'alerts.ack'],
+  approver: [
+    ...everyone,
+    'holds.read',
+    'approvals.read',
+    'approvals.grant',
+    'access.approve',
+    'access.revoke',
+    'drills.signoff',
+  ],
+  auditor: [...everyone, 'holds.read', 'approvals.read', ...audit, 'drills.signoff'],
   admin: [
     ...everyone,
     'snapshots.create',
@@ -75,6 +89,9 @@ export const MATRIX: Readonly<Record<string, readonly Permission[]>> = {
     'tokens.manage',
     ...audit,
     'mfa.reset',
+    'drills.run',
+    'drills.signoff',
+    'alerts.ack',
   ],
 };
 
@@ -123,6 +140,7 @@ export function fakeBackend(): FakeBackend {
     ...fakeGate(calls, results),
     ...fakeRollback(calls, results),
     ...fakeRelease(calls, results),
+    ...fakeMonitoring(calls, results),
     ready: answer('ready', { catalog: { ok: true }, repository: { ok: true } }),
     metrics: answer('metrics', {
       snapshots: [{ item: 'payments-api-prod', status: 'complete', count: 3 }],

@@ -16,6 +16,8 @@ export interface ServeOptions {
   trustProxy?: boolean;
   /** false with --no-scheduler. */
   scheduler?: boolean;
+  /** false with --no-canary. */
+  canary?: boolean;
 }
 
 export interface ServeSettings {
@@ -74,6 +76,7 @@ export function startupFacts(url: string, runtime: ServerRuntime, settings: Serv
     auditSinks: runtime.facts.auditSinks,
     siemSinks: runtime.facts.auditSinks.filter((s) => s !== detectorSink),
     scheduler: runtime.facts.scheduler,
+    canary: runtime.facts.canary,
     pid: process.pid,
     firstToken: 'cairn token create --name admin --role admin --expires 30d',
   };
@@ -89,6 +92,7 @@ export function startupText(f: ReturnType<typeof startupFacts>): string {
     `  metrics    ${f.metrics}${f.metricsAnonymous ? '' : ' (a token with metrics.read)'}`,
     `  restores   ${f.restoreRoots.length ? `into ${f.restoreRoots.join(', ')} or` : 'only into'} an item's restore.directory`,
     `  schedules  ${f.scheduler ? `run here as replica ${f.scheduler} (cairn schedules)` : 'not run here (--no-scheduler)'}`,
+    `  canary     ${f.canary ? 'a cairn-canary round every canary.every (GET /api/v1/canary)' : 'not run here (--no-canary)'}`,
     `  audit      ${siem.length ? `forwarded to ${siem.join(', ')}` : 'no SIEM sinks (governance.audit.siem)'}; anomalies watched`,
     '',
     'A first token: run here, against the same repository (it is shown once):',

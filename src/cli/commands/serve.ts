@@ -28,6 +28,7 @@ export function registerServe(program: Command): void {
     .option('--body-limit <bytes>', 'largest request body accepted (default 1 MiB)')
     .option('--trust-proxy', 'take client addresses from X-Forwarded-For (behind a reverse proxy)')
     .option('--no-scheduler', "serve only: do not run the policy's schedules (another replica runs them)")
+    .option('--no-canary', 'do not run the canary here (policy canary:; another replica runs it)')
     .addHelpText(
       'after',
       '\nThe repository, secret, policy and catalog are those of every other command (--repo, --config,\n' +
@@ -35,7 +36,9 @@ export function registerServe(program: Command): void {
         '  cairn token create --name admin --role admin --expires 30d\n' +
         'The policy is read again when it changes; its audit, business-hours and alert settings only at start.\n' +
         'Schedules (tier/item schedule, environments.driftSchedule) run here unless --no-scheduler; replicas\n' +
-        'sharing a PostgreSQL catalog run each slot once (docs/SCHEDULES.md).\n',
+        'sharing a PostgreSQL catalog run each slot once (docs/SCHEDULES.md). The canary (policy canary:)\n' +
+        'snapshots, restores and verifies the cairn-canary item every canary.every unless --no-canary\n' +
+        '(docs/MONITORING.md).\n',
     )
     .action(action((ctx, opts: ServeOptions) => serve(ctx, opts)));
 }
@@ -56,6 +59,7 @@ async function serve(ctx: Context, opts: ServeOptions): Promise<number> {
     version: VERSION,
     onError: (what, err) => report(what, err),
     scheduler: opts.scheduler !== false,
+    canary: opts.canary !== false,
   });
   let running: RunningServer;
   try {

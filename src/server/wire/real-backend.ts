@@ -4,8 +4,10 @@ import { accessOps } from './access-ops.js';
 import { approvalsOps } from './approvals-ops.js';
 import { auditOps } from './audit-ops.js';
 import { catalogReads } from './catalog-reads.js';
+import { drillOps } from './drill-ops.js';
 import { gateOps } from './gate-ops.js';
 import { hooksOps } from './hooks-ops.js';
+import { monitoringOps } from './monitoring-ops.js';
 import { releaseOps } from './release-ops.js';
 import { repositoryOps } from './repository-ops.js';
 import { rollbackOps } from './rollback-ops.js';
@@ -18,6 +20,7 @@ export type RealBackend = Backend<Identity>;
 
 export function realBackend(ctx: WireContext): RealBackend {
   const watch = replicationWatch(ctx);
+  const schedules = schedulesOps(ctx);
   return {
     ...catalogReads(ctx),
     ...repositoryOps(ctx, () => watch.invalidate()),
@@ -27,9 +30,12 @@ export function realBackend(ctx: WireContext): RealBackend {
     ...auditOps(ctx),
     ...gateOps(ctx),
     // After catalogReads: its metrics() replaces theirs, adding the schedule gauges.
-    ...schedulesOps(ctx),
+    ...schedules,
     ...hooksOps(ctx),
     ...releaseOps(ctx),
     ...rollbackOps(ctx),
+    ...drillOps(ctx),
+    // After schedulesOps: its metrics() with the monitoring gauges added.
+    ...monitoringOps(ctx, schedules.metrics),
   };
 }
