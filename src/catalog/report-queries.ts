@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { AuditResult } from './audit-types.js';
+import type { AuditEventRecord, AuditResult } from './audit-types.js';
 import { prefixRange } from './run-criteria.js';
 import type { CatalogDatabase } from './schema.js';
 
@@ -19,8 +19,12 @@ export interface ReportQueries {
   verifications(since: string, until: string): Promise<ReportVerificationRow[]>;
   /** Per snapshot, the time of its newest verification before `until` (a verification extends its retention). */
   latestVerifications(until: string): Promise<Array<{ snapshotId: string; time: string }>>;
-  /** The audit events in [since, until) that the report reads (isReportEvent), oldest first. */
-  events(since: string, until: string): Promise<ReportEventRow[]>;
+  /** The audit events in [since, until) that the report reads (isReportEvent), whole, oldest first. */
+  events(since: string, until: string): Promise<AuditEventRecord[]>;
+  /** The first and last seq of the events in [since, until), and how many there are. */
+  eventBounds(since: string, until: string): Promise<{ first: number; last: number; count: number } | undefined>;
+  /** The chain's links after `afterSeq`, oldest first, at most `limit`: enough to check it without reading events. */
+  chainLinks(afterSeq: number, limit: number): Promise<Array<{ seq: number; prevHash: string; hash: string }>>;
   /** Every audit event in [since, until), counted by action and result. */
   eventCounts(since: string, until: string): Promise<Array<{ action: string; result: string; count: number }>>;
 }
@@ -161,10 +165,10 @@ export class KyselyReportQueries implements ReportQueries {
     return rows.map((r) => ({ snapshotId: r.snapshot_id, time: String(r.time) }));
   }
 
-  async events(since: string, until: string): Promise<ReportEventRow[]> {
+  async events(since: string, until: string): Promise<AuditEventRecord[]> {
     const rows = await this.#db
       .selectFrom('audit_events')
-      .select(['seq', 'time', 'identity', 'action', 'target', 'result', 'approval_id', 'details'])
+      .selectAll()
       .where('time', '>=', since)
       .where('time', '<', until)
       .where((eb) =>
@@ -182,14 +186,47 @@ export class KyselyReportQueries implements ReportQueries {
       .execute();
     return rows.map((r) => ({
       seq: Number(r.seq),
+      id: r.id,
       time: r.time,
       identity: r.identity,
+      roles: parseJson(r.roles, (v): v is string[] => Array.isArray(v), [r.roles]),
+      ip: r.ip,
+      userAgent: r.user_agent,
       action: r.action,
       target: r.target,
       result: r.result as AuditResult,
+      changeId: r.change_id,
       approvalId: r.approval_id,
-      details: parseDetails(r.details),
+      details: parseJson(r.details, isObject, { unparseable: r.details }),
+      prevHash: r.prev_hash,
+      hash: r.hash,
     }));
+  }
+
+  async eventBounds(since: string, until: string): Promise<{ first: number; last: number; count: number } | undefined> {
+    const row = await this.#db
+      .selectFrom('audit_events')
+      .select((eb) => [
+        eb.fn.min('seq').as('first'),
+        eb.fn.max('seq').as('last'),
+        eb.fn.countAll<number | string>().as('n'),
+      ])
+      .where('time', '>=', since)
+      .where('time', '<', until)
+      .executeTakeFirst();
+    if (!row || Number(row.n) === 0) return undefined;
+    return { first: Number(row.first), last: Number(row.last), count: Number(row.n) };
+  }
+
+  async chainLinks(afterSeq: number, limit: number): Promise<Array<{ seq: number; prevHash: string; hash: string }>> {
+    const rows = await this.#db
+      .selectFrom('audit_events')
+      .select(['seq', 'prev_hash', 'hash'])
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ seq: Number(r.seq), prevHash: r.prev_hash, hash: r.hash }));
   }
 
   async eventCounts(since: string, until: string): Promise<Array<{ action: string; result: string; count: number }>> {
@@ -206,11 +243,16 @@ export class KyselyReportQueries implements ReportQueries {
   }
 }
 
-function parseDetails(text: string): Record<string, unknown> {
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Tolerates rows edited into invalid JSON, as the audit store does: the report must still name them. */
+function parseJson<T>(text: string, valid: (v: unknown) => v is T, fallback: T): T {
   try {
     const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    return valid(v) ? v : fallback;
   } catch {
-    return { unparseable: text };
+    return fallback;
   }
 }

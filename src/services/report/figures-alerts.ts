@@ -1,0 +1,121 @@
+import type { ReportEventRow } from '../../catalog/index.js';
+import { evidence, figure, str, table } from './figure-kit.js';
+import type { Figure, ReportFacts } from './types.js';
+
+/** Alert kinds' categories (docs/MONITORING.md), for alert events that do not name theirs. */
+const CATEGORY_OF_KIND: Readonly<Record<string, string>> = {
+  'backup-failed': 'failure',
+  'schedule-late': 'late',
+  'schedule-escalation': 'late',
+  'schedule-failed': 'failure',
+  drift: 'drift',
+  'drill-failed': 'drill',
+  'drill-overdue': 'drill',
+  'drill-gap': 'drill',
+  'canary-failed': 'canary',
+  'canary-slow': 'canary',
+  'out-of-rpo': 'coverage',
+};
+
+const ALERT_STEPS = ['raised', 'acknowledged', 'escalated', 'resolved'] as const;
+
+function groupCount<K>(keys: Iterable<K>): Map<K, number> {
+  const m = new Map<K, number>();
+  for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
+  return m;
+}
+
+export function failureFigures(f: ReportFacts): Figure[] {
+  const failed = f.events.filter((e) => e.result === 'failed');
+  const denied = f.events.filter((e) => e.result === 'denied');
+  const actions = [...new Set([...failed, ...denied].map((e) => e.action))].sort();
+  const failedBy = groupCount(failed.map((e) => e.action));
+  const deniedBy = groupCount(denied.map((e) => e.action));
+  const rows = actions.map((a) => [a, failedBy.get(a) ?? 0, deniedBy.get(a) ?? 0]);
+
+  // Alerts as the alert centre records them (alert.*), with the category of the raised alert.
+  const alertEvents = f.events.filter((e) => e.action.startsWith('alert.'));
+  const categoryOfAlert = new Map<string, string>();
+  const categoryOf = (e: ReportEventRow): string => {
+    const id = str(e.details.alertId) ?? e.target ?? '';
+    const own = str(e.details.category) ?? CATEGORY_OF_KIND[str(e.details.kind) ?? ''];
+    if (own) {
+      categoryOfAlert.set(id, own);
+      return own;
+    }
+    return categoryOfAlert.get(id) ?? 'other';
+  };
+  const perCategory = new Map<string, Record<string, number>>();
+  const counted: ReportEventRow[] = [];
+  for (const e of alertEvents) {
+    const step = e.action.slice('alert.'.length);
+    const category = categoryOf(e);
+    if (!(ALERT_STEPS as readonly string[]).includes(step)) continue;
+    const c = perCategory.get(category) ?? { raised: 0, acknowledged: 0, escalated: 0, resolved: 0 };
+    c[step] = (c[step] ?? 0) + 1;
+    perCategory.set(category, c);
+    counted.push(e);
+  }
+  const raised = counted.filter((e) => e.action === 'alert.raised');
+  const deliveryFailed = alertEvents.filter((e) => e.action === 'alert.delivery-failed');
+
+  // What the scheduler and the anomaly detector raise on their own (their audit actions).
+  const other = f.events.filter(
+    (e) => /^schedule\.(late|escalation|failed)$/.test(e.action) || e.action.startsWith('anomaly.'),
+  );
+  const otherBy = groupCount(other.map((e) => e.action));
+  return [
+    figure(
+      'failures',
+      'failed-actions',
+      'Failed actions',
+      failed.length,
+      evidence({ events: failed.map((e) => e.seq) }),
+      failed.length === 0 ? 'no action failed this month' : undefined,
+    ),
+    figure(
+      'failures',
+      'by-action',
+      'Failed and denied actions by kind',
+      table(['action', 'failed', 'denied'], rows),
+      evidence({ events: [...failed, ...denied].map((e) => e.seq) }),
+    ),
+    figure(
+      'failures',
+      'alerts-raised',
+      'Alerts raised',
+      raised.length,
+      evidence({ events: raised.map((e) => e.seq) }),
+      raised.length === 0 ? 'no alert was raised this month' : undefined,
+    ),
+    figure(
+      'failures',
+      'alerts-by-category',
+      'Alerts by category',
+      table(
+        ['category', ...ALERT_STEPS],
+        [...perCategory]
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([c, n]) => [c, ...ALERT_STEPS.map((s) => n[s] ?? 0)]),
+      ),
+      evidence({ events: counted.map((e) => e.seq) }),
+    ),
+    figure(
+      'failures',
+      'alert-deliveries-failed',
+      'Alert deliveries given up',
+      deliveryFailed.length,
+      evidence({ events: deliveryFailed.map((e) => e.seq) }),
+    ),
+    figure(
+      'failures',
+      'scheduler-and-anomalies',
+      'Schedule and anomaly alerts',
+      table(
+        ['action', 'count'],
+        [...otherBy].sort(([a], [b]) => (a < b ? -1 : 1)),
+      ),
+      evidence({ events: other.map((e) => e.seq) }),
+    ),
+  ];
+}

@@ -1,0 +1,116 @@
+import type { ReportEventRow } from '../../catalog/index.js';
+import { evidence, figure, num, snapshotIdsOf, str, table } from './figure-kit.js';
+import type { Figure, ReportFacts } from './types.js';
+
+export interface DrillRun {
+  readonly drill: string;
+  readonly plan: string;
+  readonly finishedAt: string;
+  readonly status: string;
+  readonly rtoMs: number | null;
+  readonly rtoSlaMs: number | null;
+  readonly rpoMs: number | null;
+  readonly rpoSlaMs: number | null;
+  readonly withinSla: boolean | null;
+  readonly signedBy: string[];
+  readonly events: number[];
+  readonly snapshots: string[];
+}
+
+/** Snapshot ids a drill.finish event names: details.snapshots, or details.items[].snapshotId. */
+function drillSnapshots(e: ReportEventRow): string[] {
+  const direct = snapshotIdsOf(e.details, null);
+  if (direct.length > 0) return direct;
+  const items = e.details.items;
+  if (!Array.isArray(items)) return [];
+  return items
+    .map((i) => str((i as { snapshotId?: unknown } | null)?.snapshotId))
+    .filter((x): x is string => x !== null && /^[0-9a-f]{64}$/.test(x));
+}
+
+/** The month's drills, from drill.finish and drill.signoff events (services/drill records them). */
+export function drillRuns(events: readonly ReportEventRow[]): DrillRun[] {
+  const runs = new Map<string, DrillRun>();
+  for (const e of events) {
+    if (e.action !== 'drill.finish') continue;
+    const d = e.details;
+    const drill = str(d.drillId) ?? str(d.id) ?? e.target ?? `seq-${e.seq}`;
+    const rtoMs = num(d.rtoMs);
+    const rpoMs = num(d.rpoMs);
+    const rtoSlaMs = num(d.rtoSlaMs);
+    const rpoSlaMs = num(d.rpoSlaMs);
+    const within =
+      typeof d.withinSla === 'boolean'
+        ? d.withinSla
+        : rtoSlaMs === null && rpoSlaMs === null
+          ? null
+          : (rtoSlaMs === null || (rtoMs !== null && rtoMs <= rtoSlaMs)) &&
+            (rpoSlaMs === null || (rpoMs !== null && rpoMs <= rpoSlaMs));
+    runs.set(drill, {
+      drill,
+      plan: str(d.plan) ?? e.target ?? '?',
+      finishedAt: e.time,
+      status: str(d.status) ?? (e.result === 'ok' ? 'passed' : 'failed'),
+      rtoMs,
+      rtoSlaMs,
+      rpoMs,
+      rpoSlaMs,
+      withinSla: within,
+      signedBy: [],
+      events: [e.seq],
+      snapshots: drillSnapshots(e),
+    });
+  }
+  for (const e of events) {
+    if (e.action !== 'drill.signoff' || e.result !== 'ok') continue;
+    const run = runs.get(str(e.details.drillId) ?? e.target ?? '');
+    if (!run) continue;
+    run.signedBy.push(`${str(e.details.team) ?? '?'}: ${e.identity}`);
+    run.events.push(e.seq);
+    const status = str(e.details.status);
+    if (status) (run as { status: string }).status = status;
+  }
+  return [...runs.values()].sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : a.finishedAt > b.finishedAt ? 1 : 0));
+}
+
+export function drillFigures(f: ReportFacts): Figure[] {
+  const runs = drillRuns(f.events);
+  const ev = (rs: readonly DrillRun[]) =>
+    evidence({ events: rs.flatMap((r) => r.events), snapshots: rs.flatMap((r) => r.snapshots) });
+  const within = runs.filter((r) => r.withinSla === true);
+  const failed = runs.filter((r) => r.status === 'failed');
+  const none = runs.length === 0 ? 'no drill finished this month' : undefined;
+  return [
+    figure(
+      'drills',
+      'runs',
+      'Drills finished this month, RTO and RPO against the SLA',
+      table(
+        ['drill', 'plan', 'finishedAt', 'status', 'rtoMs', 'rtoSlaMs', 'rpoMs', 'rpoSlaMs', 'withinSla', 'signedBy'],
+        runs.map((r) => [
+          r.drill,
+          r.plan,
+          r.finishedAt,
+          r.status,
+          r.rtoMs,
+          r.rtoSlaMs,
+          r.rpoMs,
+          r.rpoSlaMs,
+          r.withinSla,
+          r.signedBy.join('; ') || null,
+        ]),
+      ),
+      ev(runs),
+      none,
+    ),
+    figure(
+      'drills',
+      'within-sla',
+      'Drills within their RTO and RPO SLA',
+      within.length,
+      ev(within),
+      `of ${runs.length} drills`,
+    ),
+    figure('drills', 'failed', 'Drills that failed', failed.length, ev(failed)),
+  ];
+}
