@@ -1,6 +1,6 @@
 // Bundles the CLI and its worker threads into dist/ with esbuild: one file each, so a command
 // starts without resolving hundreds of modules (half the start-up CPU of the unbundled tree).
-// Native addons, optional drivers and the AWS SDK (S3, KMS: loaded only for s3:// repositories and
+// Native addons, optional drivers, pdfkit (it reads its font metrics from its package) and the AWS SDK (S3, KMS: loaded only for s3:// repositories and
 // aws-kms keys) stay external and load from node_modules only when used.
 // The bundle is built beside dist/ and swapped in by rename, so a command started during a build
 // never finds dist/ half-written or missing.
@@ -28,7 +28,7 @@ await build({
   chunkNames: '[name]-[hash]',
   target: 'node20',
   sourcemap: true,
-  external: ['better-sqlite3', 'zstd-napi', 'pg', 'pg-native', '@aws-sdk/*'],
+  external: ['better-sqlite3', 'zstd-napi', 'pg', 'pg-native', '@aws-sdk/*', 'pdfkit'],
   // Bundled CommonJS dependencies call require(): give the ESM bundle one.
   banner: { js: "import { createRequire as __cairnRequire } from 'node:module'; const require = __cairnRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -80,7 +80,10 @@ describe('--help', () => {
 
   it('a command group without a subcommand, or an unknown command, is a usage error (exit 2)', async () => {
     const f = fixture({ init: false });
-    const groups = COMMANDS.filter((c) => c.path.length > 0 && c.command.commands.length > 0);
+    // `alerts` alone lists the alerts (its default subcommand); `report` alone needs --month (exit 2).
+    const groups = COMMANDS.filter(
+      (c) => c.path.length > 0 && c.command.commands.length > 0 && c.path.join(' ') !== 'alerts',
+    );
     assert.ok(groups.length > 0);
     const args = [...groups.map((g) => [...g.path, '--json']), ['no-such-command', '--json']];
     const results = await cliMany(f, args);
@@ -120,6 +123,9 @@ describe('--json', () => {
       'deploy start': ['deploy', 'start', '--env', 'prod', '--id', 'D-help', '--release', '1.0.0'],
       'deploy finish': ['deploy', 'finish', 'D-help'],
       'deploy fail': ['deploy', 'fail', 'D-help', '--reason', 'smoke tests'],
+      'drill run': ['drill', 'run', 'nope'], // no such plan: an error document
+      'alerts ack': ['alerts', 'ack', 'al-ffffffffffffffff'], // no such alert: an error document
+      'alerts resolve': ['alerts', 'resolve', 'al-ffffffffffffffff'],
     };
     // About identities a server knows: without CAIRN_SERVER, a usage error document.
     const serverOnly: Record<string, string[]> = {
@@ -137,6 +143,7 @@ describe('--json', () => {
       'mfa enroll': ['mfa', 'enroll'],
       'mfa confirm': ['mfa', 'confirm', '123456'],
       'mfa reset': ['mfa', 'reset', 'token:ci'],
+      'drill signoff': ['drill', 'signoff', 'dr-000000', '--team', 'operations', '--code', '123456'],
     };
     const readers: Record<string, string[]> = {
       init: ['init'], // the repository exists: an error document
@@ -162,6 +169,13 @@ describe('--json', () => {
       'deploy show': ['deploy', 'show', 'D-help'],
       'audit log': ['audit', 'log'],
       'audit verify': ['audit', 'verify'],
+      'drill list': ['drill', 'list'],
+      'drill show': ['drill', 'show', 'dr-000000'], // no such drill: an error document
+      gaps: ['gaps'],
+      coverage: ['coverage'],
+      'alerts list': ['alerts', 'list'],
+      'alerts show': ['alerts', 'show', 'al-ffffffffffffffff'],
+      'report verify': ['report', 'verify', join(f.dir, 'no-such-report.json')], // unreadable: an error document
       ...serverOnly,
     };
     const cases = { ...writers, ...readers };
@@ -201,6 +215,12 @@ describe('--json', () => {
       'token revoke',
       'rollback',
       'gate',
+      'drill run',
+      'drill show',
+      'alerts ack',
+      'alerts resolve',
+      'alerts show',
+      'report verify',
       ...Object.keys(serverOnly),
     ]);
     for (const name of Object.keys(cases).filter((n) => !failing.has(n))) {
