@@ -6,12 +6,12 @@
  * Faults are real: a storage that fails reads of packs (EIO), and the repository locked exclusively.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AuditLog } from '../src/audit/index.js';
-import { type Catalog, openCatalog } from '../src/catalog/index.js';
+import { type CanaryRun, type Catalog, openCatalog } from '../src/catalog/index.js';
 import { catalogTargets } from '../src/catalog/test-support.js';
 import { isCairnError } from '../src/errors/index.js';
 import { CANARY_ITEM, type Policy, parsePolicy } from '../src/policy/index.js';
@@ -20,6 +20,7 @@ import { type HookReceiver, startHookReceiver } from '../src/services/alerts/tes
 import {
   AlertCenter,
   CANARY_IDENTITY,
+  canaryTimeoutMs,
   forgetByPolicy,
   initRepository,
   openRepository,
@@ -187,6 +188,38 @@ for (const target of catalogTargets) {
       policy = normal;
       assert.equal((await round()).ok, true);
       assert.equal(await catalog.alerts.byDedupKey('canary-slow'), undefined);
+    });
+
+    it('a round that hangs (storage that never answers) is abandoned after its timeout: canary-failed, resolved by the next good round', async () => {
+      assert.equal(canaryTimeoutMs(policyWith('{ slowAfter: 1m }', hook.url)), 5 * 60_000, 'at least 5 minutes');
+      assert.equal(canaryTimeoutMs(policyWith('{ slowAfter: 10m }', hook.url)), 30 * 60_000, '3 × slowAfter');
+      const { get, getRange } = storage;
+      const hang = () => new Promise<Buffer>(() => {});
+      storage.get = (key: string) => (packs(key) ? hang() : get.call(storage, key));
+      storage.getRange = (key: string, offset: number, length: number) =>
+        packs(key) ? hang() : getRange.call(storage, key, offset, length);
+      let hung: CanaryRun;
+      try {
+        hung = await runCanary(session, policy, log, { dir: canaryDir, alerts: center, timeoutMs: 300 });
+      } finally {
+        storage.get = get;
+        storage.getRange = getRange;
+      }
+      assert.equal(hung.ok, false);
+      assert.match(hung.error ?? '', /^restore: the round did not finish within 0 s and was abandoned/);
+      assert.ok(hung.phases.restore !== undefined, 'the phase it hung in is timed');
+      const open = await catalog.alerts.byDedupKey('canary-failed');
+      assert.equal(open?.state, 'open');
+      assert.match(open?.summary ?? '', /failed in restore: .*abandoned/);
+      assert.deepEqual((await catalog.canary.list(1))[0], hung);
+      assert.deepEqual(readdirSync(canaryDir), ['source'], 'its restore folder is removed');
+      const good = await round();
+      assert.equal(good.ok, true, good.error ?? '');
+      assert.equal(await catalog.alerts.byDedupKey('canary-failed'), undefined, 'resolved');
+    });
+
+    it("keeps its folder to the server's user (0700)", () => {
+      assert.equal(statSync(canaryDir).mode & 0o777, 0o700);
     });
 
     it('does not run while the repository is locked exclusively: no round recorded, no alert', async () => {

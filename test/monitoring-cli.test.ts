@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AuditLog } from '../src/audit/index.js';
 import { openCatalog } from '../src/catalog/index.js';
+import { startHookReceiver } from '../src/services/alerts/test-support.js';
 import type { CoverageReport } from '../src/services/index.js';
 import { AlertCenter } from '../src/services/index.js';
 import { assertExit, cliAsync, jsonError } from './e2e.js';
 import { fixture } from './helpers.js';
 import { type PagerDutyReceiver, startPagerDutyReceiver } from './pagerduty-receiver.js';
-import { localToken, startServe } from './serve-support.js';
+import { localToken, startServe, until } from './serve-support.js';
 
 const PD_KEY = 'R0UT1NGKEY0123456789ABCDEFGHIJKL';
 
@@ -148,7 +149,7 @@ describe('cairn coverage and cairn alerts (CLI)', () => {
     r = await cliAsync(f, ['alerts', 'show', id]);
     assertExit(r, 0);
     assert.match(r.stdout, new RegExp(`^alert ${id}: acknowledged`, 'm'));
-    assert.match(r.stdout, /acknowledge +pagerduty http:\/\/127\.0\.0\.1:\d+\/…: delivered/);
+    assert.match(r.stdout, /acknowledge +pagerduty http:\/\/127\.0\.0\.1:\d+\/… #[0-9a-f]{8}: delivered/);
 
     r = await cliAsync(f, ['alerts', 'resolve', id, '--reason', 'fixed the source', '--json'], env);
     assertExit(r, 0);
@@ -257,4 +258,111 @@ describe('cairn coverage and cairn alerts (CLI)', () => {
       await catalog.close();
     }
   }
+});
+
+describe('cairn snapshot feeds the failure streak (CLI, and through a server)', () => {
+  const flaky = (url: string) => `version: 1
+governance:
+  retentionClasses:
+    short: { keep: 0d }
+tiers:
+  0: { retentionClass: short, rpo: 1h, keep: { last: 5 } }
+environments:
+  prod: {}
+items:
+  - name: flaky
+    owner: team@example.com
+    tier: "0"
+    environment: prod
+    sources:
+      - command: { run: "cat state.yaml", file: out.yaml }
+  - { name: steady, owner: team@example.com, tier: "0", environment: prod, sources: [{ files: { root: src/prod } }] }
+alerts:
+  consecutiveFailures: 3
+  sinks:
+    - webhook: { url: "${url}" }
+`;
+
+  it("three failing runs of an item raise one backup-failed, delivered at once; a good run resolves it; the exit code is the snapshot's", async (t) => {
+    const receiver = await startHookReceiver();
+    t.after(() => receiver.stop());
+    const f = fixture();
+    f.write('cairn.yaml', flaky(receiver.url));
+    const got = (event: string) =>
+      receiver.requests.filter((r) => r.body.kind === 'backup-failed' && r.body.event === event);
+    for (let run = 1; run <= 3; run++) {
+      const r = await cliAsync(f, ['snapshot', '--json']);
+      assertExit(r, 1); // the item failed: the alert bookkeeping does not change that
+      assert.equal(got('trigger').length, run === 3 ? 1 : 0, `after run ${run}`);
+    }
+    const [trigger] = got('trigger');
+    assert.ok(trigger);
+    const details = trigger.body.details as Record<string, unknown>;
+    assert.equal(trigger.body.dedupKey, 'backup-failed:flaky@prod');
+    assert.equal(details.consecutiveFailures, 3);
+    assert.match(String(details.error), /CAIRN_E_SOURCE/);
+    assert.equal(
+      receiver.requests.filter((r) => String(r.body.dedupKey).includes('steady')).length,
+      0,
+      'the item that succeeded raised nothing',
+    );
+    // A fourth failure counts the open alert; nothing is sent again.
+    assertExit(await cliAsync(f, ['snapshot', '--item', 'flaky', '--quiet']), 1);
+    assert.equal(got('trigger').length, 1);
+    let list = await cliAsync(f, ['alerts', '--json']);
+    const [open] = list.json<{ alerts: Array<{ id: string; count: number; kind: string }> }>().alerts;
+    assert.equal(open?.kind, 'backup-failed');
+    assert.equal(open?.count, 2);
+
+    f.write('state.yaml', 'healthy: true\n');
+    assertExit(await cliAsync(f, ['snapshot', '--item', 'flaky', '--quiet']), 0);
+    assert.equal(got('resolve').length, 1);
+    assert.equal(got('resolve')[0]?.body.id, open?.id);
+    list = await cliAsync(f, ['alerts', '--json']);
+    assert.deepEqual(list.json<{ alerts: unknown[] }>().alerts, []);
+  });
+
+  it('a sink that is down: the snapshot still exits 0/1 as usual, the delivery stays pending for serve', async (t) => {
+    const receiver = await startHookReceiver([503, 503, 503, 503]);
+    t.after(() => receiver.stop());
+    const f = fixture();
+    f.write('cairn.yaml', flaky(receiver.url).replace('consecutiveFailures: 3', 'consecutiveFailures: 1'));
+    const r = await cliAsync(f, ['snapshot', '--item', 'flaky', '--json']);
+    assertExit(r, 1);
+    const list = await cliAsync(f, ['alerts', '--json']);
+    const [open] = list.json<{ alerts: Array<{ id: string }> }>().alerts;
+    assert.ok(open, 'the alert is recorded');
+    const shown = (await cliAsync(f, ['alerts', 'show', open.id, '--json'])).json<Shown>();
+    assert.deepEqual(
+      shown.deliveries.map((d) => [d.event, d.status]),
+      [['trigger', 'pending']],
+    );
+  });
+
+  it('through a server: POST /api/v1/snapshots records the outcomes too', async (t) => {
+    const receiver = await startHookReceiver();
+    t.after(() => receiver.stop());
+    const f = fixture();
+    f.write('cairn.yaml', flaky(receiver.url).replace('consecutiveFailures: 3', 'consecutiveFailures: 1'));
+    const ops = localToken(f, 'ci', ['operator']);
+    const server = await startServe(f, []);
+    try {
+      const r = await cliAsync(f, ['snapshot', '--item', 'flaky', '--json'], {
+        CAIRN_SERVER: server.url,
+        CAIRN_TOKEN: ops,
+        CAIRN_PASSWORD: undefined,
+        CAIRN_REPOSITORY: join(f.dir, 'no-repository-here'),
+      });
+      assertExit(r, 1);
+      await until(
+        'backup-failed delivered by the server',
+        () => receiver.requests.filter((x) => x.body.kind === 'backup-failed'),
+        (a) => a.length > 0,
+        20_000,
+      );
+    } finally {
+      await server.stop();
+    }
+    assert.equal(receiver.requests[0]?.body.dedupKey, 'backup-failed:flaky@prod');
+  });
 });

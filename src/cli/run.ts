@@ -65,6 +65,16 @@ const ACTIONS: Readonly<Record<string, string>> = {
   'deploy show': 'deployments.show',
   rollback: 'rollback.run',
   runbook: 'runbooks.read',
+  coverage: 'coverage.read',
+  'alerts list': 'alerts.list',
+  'alerts show': 'alerts.show',
+  'alerts ack': 'alerts.ack',
+  'alerts resolve': 'alerts.resolve',
+  'drill run': 'drills.run',
+  'drill list': 'drills.list',
+  'drill show': 'drills.show',
+  'drill signoff': 'drills.signoff',
+  gaps: 'gaps.list',
 };
 
 /**

@@ -131,7 +131,7 @@ export class ServerMetrics {
     const holder = this;
     new Gauge({
       name: 'cairn_schedule_last_success_timestamp_seconds',
-      help: 'Unix time the latest successful run of each schedule finished (tier:, item:, drift: keys)',
+      help: 'Unix time the latest successful run of each schedule finished (tier:, item:, drift:, drill: keys; the canary has cairn_canary_* gauges)',
       labelNames: ['schedule'] as const,
       registers: [this.registry],
       collect() {
@@ -144,7 +144,7 @@ export class ServerMetrics {
     });
     new Gauge({
       name: 'cairn_schedule_late',
-      help: "1 when the schedule's current slot has not finished by due + alerts.lateAfter, else 0",
+      help: "1 when the schedule's current slot (tier:, item:, drift:, drill: keys) has not finished by due + alerts.lateAfter, else 0",
       labelNames: ['schedule'] as const,
       registers: [this.registry],
       collect() {

@@ -15,7 +15,7 @@
  * longer than canary.slowAfter; each is resolved by the next good (and fast enough) round.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { AuditLog } from '../audit/index.js';
 import type { CanaryRun } from '../catalog/index.js';
@@ -37,6 +37,13 @@ export interface CanaryOptions {
   readonly alerts?: AlertCenter;
   /** Trouble that does not fail the round: old canary snapshots that could not be forgotten. */
   readonly onWarning?: (what: string, err: unknown) => void;
+  /** A round not finished by then is abandoned and fails; default canaryTimeoutMs(policy). */
+  readonly timeoutMs?: number;
+}
+
+/** How long a round may take before it is abandoned: 3 × canary.slowAfter, at least 5 minutes. */
+export function canaryTimeoutMs(policy: Policy): number {
+  return Math.max(3 * policy.canary.slowAfterMs, 5 * 60_000);
 }
 
 type Phase = 'change' | 'snapshot' | 'restore' | 'verify';
@@ -64,34 +71,56 @@ export async function runCanary(session: Session, policy: Policy, log: AuditLog,
   };
   const source = join(o.dir, 'source');
   const target = join(o.dir, `restore-${id}`);
+  const abort = new AbortController();
+  const timeoutMs = o.timeoutMs ?? canaryTimeoutMs(policy);
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
   try {
-    clearStaleRestores(o.dir);
-    const written = await timed('change', () => changeFiles(source, id, startedAt));
-    snapshotId = await timed('snapshot', () => snapshot(session, policy, source));
-    const restored = await timed('restore', () => restore(session, snapshotId!, target));
-    await timed('verify', () => verify(written, restored, target));
+    const work = (async () => {
+      clearStaleRestores(o.dir);
+      const written = await timed('change', () => changeFiles(source, id, startedAt));
+      snapshotId = await timed('snapshot', () => snapshot(session, policy, source, abort.signal));
+      abort.signal.throwIfAborted();
+      const restored = await timed('restore', () => restore(session, snapshotId!, target));
+      abort.signal.throwIfAborted();
+      await timed('verify', () => verify(written, restored, target));
+    })();
+    const expired = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    if ((await Promise.race([work, expired])) === 'timeout') {
+      // A round that hangs (storage that never answers) is abandoned: it fails, and the alert says so.
+      timedOut = true;
+      abort.abort();
+      work.catch(() => {});
+      error = `${phase}: the round did not finish within ${Math.round(timeoutMs / 1000)} s and was abandoned`;
+    }
   } catch (err) {
     // Another process holds the repository exclusively (prune, forget): not a canary failure, no round.
     if (phase === 'snapshot' && isCairnError(err, 'CAIRN_E_REPO_LOCKED')) throw err;
     error = `${phase}: ${err instanceof Error ? err.message : String(err)}`;
   } finally {
+    clearTimeout(timer);
     rmSync(target, { recursive: true, force: true });
   }
-  const latencyMs = Object.values(phases).reduce((a, b) => a + b, 0);
+  const failedPhase = phase;
+  const finishedAt = new Date();
   const run: CanaryRun = {
     id,
     startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
+    finishedAt: finishedAt.toISOString(),
     ok: error === null,
-    latencyMs,
-    phases,
+    latencyMs: timedOut ? finishedAt.getTime() - startedAt.getTime() : sumOf(phases),
+    phases: timedOut
+      ? { ...phases, [failedPhase]: finishedAt.getTime() - startedAt.getTime() - sumOf(phases) }
+      : phases,
     snapshotId,
     error,
   };
   if (run.ok) await forgetOld(session, policy.canary.keep, o.onWarning);
   const previous = (await session.catalog.canary.list(1))[0];
   await session.catalog.canary.insert(run);
-  if (o.alerts) await alert(o.alerts, run, phase, policy.canary.slowAfterMs);
+  if (o.alerts) await alert(o.alerts, run, failedPhase, policy.canary.slowAfterMs);
   if (!run.ok || previous?.ok !== run.ok) {
     await log.record({
       identity: CANARY_IDENTITY,
@@ -144,9 +173,10 @@ function changeFiles(source: string, id: string, at: Date): Map<string, Buffer> 
   return files;
 }
 
-async function snapshot(session: Session, policy: Policy, source: string): Promise<string> {
+async function snapshot(session: Session, policy: Policy, source: string, signal: AbortSignal): Promise<string> {
   const [result] = await takeSnapshots(session, canaryPolicy(policy, source), {
     items: [CANARY_ITEM],
+    signal,
     run: { trigger: 'scheduled', actor: CANARY_IDENTITY },
     scheduledBackup: true,
     force: true,
@@ -200,9 +230,18 @@ function readTree(root: string): Map<string, Buffer> {
   return out;
 }
 
-/** Restores of rounds that were interrupted (the server stopped mid-round). */
+function sumOf(phases: Record<string, number>): number {
+  return Object.values(phases).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Restores of rounds that were interrupted (the server stopped mid-round, a round was abandoned).
+ * The folder is the server's alone (0700): its files are no secret, but nobody else is to change
+ * what the canary snapshots and compares.
+ */
 function clearStaleRestores(dir: string): void {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
   for (const name of readdirSync(dir)) {
     if (name.startsWith('restore-')) rmSync(join(dir, name), { recursive: true, force: true });
   }

@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, Option } from 'commander';
 import type { AlertDelivery, AlertRecord, AlertState } from '../../catalog/index.js';
 import { CairnError } from '../../errors/index.js';
-import { AlertCenter } from '../../services/index.js';
+import type { Policy } from '../../policy/index.js';
+import { AlertCenter, type ItemResult, recordSnapshotOutcomes } from '../../services/index.js';
 import type { Context } from '../context.js';
 import { table } from '../output.js';
 import { segment } from '../remote-mode.js';
@@ -136,9 +137,8 @@ async function showAlert(ctx: Context, id: string): Promise<Shown> {
   return { ...found, deliveries: await session.catalog.alerts.deliveries(found.id) };
 }
 
-/** ack or resolve on the local catalog: the change, then its deliveries for up to `wait` seconds. */
-async function change(ctx: Context, wait: number, op: (c: AlertCenter) => Promise<AlertRecord>) {
-  const { policy } = await ctx.policy();
+/** An AlertCenter on the command's catalog and audit log; `settle(wait)` waits up to `wait` seconds for its deliveries. */
+async function localCenter(ctx: Context, policy: Policy) {
   const session = await ctx.session();
   const governance = await ctx.governance();
   let finished = false;
@@ -151,11 +151,48 @@ async function change(ctx: Context, wait: number, op: (c: AlertCenter) => Promis
       if (!finished) ctx.out.warn(`${what}: ${err instanceof Error ? err.message : String(err)}`);
     },
   });
+  const settle = async (wait: number) => {
+    const timer = new AbortController();
+    await Promise.race([center.settle(), sleep(wait * 1000, undefined, { signal: timer.signal }).catch(() => {})]);
+    timer.abort();
+    finished = true;
+  };
+  return { center, session, settle };
+}
+
+/**
+ * `cairn snapshot` run where the repository is: each item's outcome feeds its failure streak
+ * (backup-failed after alerts.consecutiveFailures failures in a row, resolved by a success), as the
+ * server's scheduled runs do. Deliveries are attempted at once for up to 5 seconds; what is still
+ * pending then is retried by a running `cairn serve`. Recording never changes the command's outcome:
+ * a failure to record is a warning.
+ */
+export async function recordLocalBackupOutcomes(
+  ctx: Context,
+  policy: Policy,
+  results: readonly ItemResult[],
+): Promise<void> {
+  try {
+    const { center, session, settle } = await localCenter(ctx, policy);
+    await recordSnapshotOutcomes(center, session.catalog, policy, results, (item, err) =>
+      ctx.out.warn(`the outcome of ${item} was not recorded for alerting: ${errText(err)}`),
+    );
+    await settle(5);
+  } catch (err) {
+    ctx.out.warn(`backup outcomes were not recorded for alerting: ${errText(err)}`);
+  }
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** ack or resolve on the local catalog: the change, then its deliveries for up to `wait` seconds. */
+async function change(ctx: Context, wait: number, op: (c: AlertCenter) => Promise<AlertRecord>) {
+  const { policy } = await ctx.policy();
+  const { center, session, settle } = await localCenter(ctx, policy);
   const record = await op(center);
-  const timer = new AbortController();
-  await Promise.race([center.settle(), sleep(wait * 1000, undefined, { signal: timer.signal }).catch(() => {})]);
-  timer.abort();
-  finished = true;
+  await settle(wait);
   const deliveries = await session.catalog.alerts.deliveries(record.id);
   const shown: Shown = { ...record, deliveries };
   for (const d of deliveries.filter((x) => x.status !== 'delivered')) {

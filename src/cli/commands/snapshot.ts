@@ -14,6 +14,7 @@ import {
 import type { Context } from '../context.js';
 import { fmtBytes, fmtDuration } from '../output.js';
 import { action, collect } from '../run.js';
+import { recordLocalBackupOutcomes } from './alerts.js';
 import { describeReplication } from './replicate.js';
 
 interface SnapshotOptions {
@@ -45,7 +46,8 @@ export function registerSnapshot(program: Command): void {
       'after',
       '\nMetadata not given is taken from GitHub Actions, GitLab CI or Jenkins variables where present,\n' +
         'else from the OS user and host. Exit codes: 0 every item snapshotted or verified unchanged;\n' +
-        '1 an item failed (nothing recorded for it); 3 a snapshot was written but some files were unreadable.',
+        '1 an item failed (nothing recorded for it); 3 a snapshot was written but some files were unreadable.\n' +
+        "Each item's outcome counts toward its backup-failed alert (alerts.consecutiveFailures; docs/MONITORING.md).",
     )
     .action(
       action(async (ctx, opts: SnapshotOptions) => {
@@ -81,6 +83,7 @@ export function registerSnapshot(program: Command): void {
             progress,
           );
           progress.done();
+          await recordLocalBackupOutcomes(ctx, policy, results);
           replication = await replicateAfter(ctx, session.repo, policy, results);
         } finally {
           progress.done();

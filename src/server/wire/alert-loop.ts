@@ -1,6 +1,6 @@
 import type { AlertSeverity } from '../../notify/index.js';
 import type { AlertCategory, Policy } from '../../policy/index.js';
-import { type AlertCenter, recordBackupOutcome } from '../../services/index.js';
+import { type AlertCenter, checkCoverageAlerts, recordBackupOutcome } from '../../services/index.js';
 import type { WireContext } from './wire-context.js';
 
 /** The identity scheduled runs and their alerts are recorded under. */
@@ -9,6 +9,8 @@ export const SCHEDULER_IDENTITY = 'system:scheduler';
 export interface AlertLoopOptions {
   /** Time between rounds; default CAIRN_ALERT_TICK_MS, else 15 s. */
   readonly tickMs?: number;
+  /** Time between looks at coverage for out-of-rpo alerts; default CAIRN_COVERAGE_CHECK_MS, else 60 s. */
+  readonly coverageMs?: number;
   readonly onError: (what: string, err: unknown) => void;
 }
 
@@ -18,17 +20,24 @@ export interface AlertLoop {
 }
 
 /**
- * The alert round of `cairn serve`: every tick, the open alerts nobody acknowledged within
- * alerts.escalateAfter are escalated (once, across replicas: compare-and-set in the catalog) and every
+ * The alert round of `cairn serve`: every minute or so, coverage raises and resolves `out-of-rpo`
+ * alerts; every tick, the open alerts nobody acknowledged within alerts.escalateAfter are escalated (once, across replicas: compare-and-set in the catalog) and every
  * delivery due is attempted once (a sink that failed is tried again with backoff, never lost).
  */
 export function startAlertLoop(center: AlertCenter, opts: AlertLoopOptions): AlertLoop {
   const tickMs = opts.tickMs ?? envNumber('CAIRN_ALERT_TICK_MS') ?? 15_000;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  const coverageMs = opts.coverageMs ?? envNumber('CAIRN_COVERAGE_CHECK_MS') ?? 60_000;
+  let lastCoverage = Date.now(); // the first look a period after start: the scheduler's first runs come first
   let round: Promise<void> = Promise.resolve();
   const loop = () => {
     round = (async () => {
+      if (Date.now() - lastCoverage >= coverageMs) {
+        lastCoverage = Date.now();
+        await checkCoverageAlerts(center).catch((err: unknown) => opts.onError('coverage alerts', err));
+        if (stopped) return;
+      }
       await center.escalateDue().catch((err: unknown) => opts.onError('alert escalation', err));
       if (stopped) return;
       await center.deliverDue().catch((err: unknown) => opts.onError('alert deliveries', err));

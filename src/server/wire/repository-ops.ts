@@ -9,6 +9,7 @@ import {
   listRepositoryKeys,
   listSnapshot,
   prune,
+  recordSnapshotOutcomes,
   replicateAfterSnapshot,
   resolveSnapshot,
   restoreSnapshot,
@@ -51,6 +52,10 @@ export function repositoryOps(ctx: WireContext, copied: () => void = () => {}): 
           force,
           run: { ...run, actor: caller.identity.subject },
         });
+        // Each item's outcome feeds its failure streak (backup-failed), as scheduled runs do; never fails the request.
+        await recordSnapshotOutcomes(ctx.alerts, catalog, policy, snapshots, (item, err) =>
+          ctx.report(`backup outcome of ${item}`, err),
+        );
         const replication = await replicateAfterSnapshot(repo, policy, snapshots);
         if (replication) copied();
         return { snapshots, ...(replication ? { replication } : {}) };

@@ -336,6 +336,69 @@ describe('AlertCenter deliveries (sqlite)', () => {
     assert.equal(failed.length, 3);
   });
 
+  it('two e-mail sinks on one SMTP server: each row stays with its own sink when the policy is reordered', async (t) => {
+    const smtp = await startSmtpServer({ refuseFirst: 1, code: 451 });
+    t.after(() => smtp.stop());
+    const ops = `email: { smtp: "${smtp.url}", to: [ops@acme.example], from: cairn@acme.example, for: [failure] }`;
+    const sec = `email: { smtp: "${smtp.url}", to: [sec@acme.example], from: cairn@acme.example, for: [drill] }`;
+    const f = await alertFixture(t, target, alertPolicy([ops, sec]));
+    const center = f.center();
+    const alert = await center.raise(failure); // only the ops sink takes it; the first attempt is refused (451)
+    await center.settle();
+    let [row] = await f.catalog.alerts.deliveries(alert.id);
+    assert.equal(row?.status, 'pending');
+    assert.match(row?.sink ?? '', /^email smtp:\/\/127\.0\.0\.1:\d+ #[0-9a-f]{8}$/);
+    const opsKey = row!.sink;
+
+    // The policy is reordered (and the ops sink's `for:` edited): the pending row still goes to ops@.
+    f.policy = alertPolicy([sec, ops.replace('for: [failure]', 'for: [failure, late]')]);
+    f.clock.advance(1000);
+    assert.deepEqual(await center.deliverDue(), { delivered: 1, retrying: 0, failed: 0 });
+    [row] = await f.catalog.alerts.deliveries(alert.id);
+    assert.equal(row?.status, 'delivered');
+    const mails = await smtp.messages();
+    assert.equal(mails.length, 1);
+    assert.deepEqual(mails[0]?.envelope.to, ['ops@acme.example'], 'not the other sink on the same server');
+
+    // The keys are the sinks' own: the same for ops in either order, another one for sec.
+    const drill = await center.raise({
+      ...failure,
+      kind: 'drill-failed',
+      category: 'drill',
+      dedupKey: 'drill-failed:q',
+    });
+    await center.settle();
+    const [drillRow] = await f.catalog.alerts.deliveries(drill.id);
+    assert.notEqual(drillRow?.sink, opsKey);
+    assert.equal(drillRow?.status, 'delivered');
+    assert.deepEqual((await smtp.messages())[1]?.envelope.to, ['sec@acme.example']);
+    const resolved = await center.resolve(alert.id, 'alice');
+    await center.settle();
+    assert.equal(resolved?.state, 'resolved');
+    assert.equal((await f.catalog.alerts.deliveries(alert.id))[1]?.sink, opsKey);
+  });
+
+  it('a process that dies between claiming a delivery and recording it: the row is sent once the lease lapses', async (t) => {
+    const hook = await startHookReceiver([503]);
+    t.after(() => hook.stop());
+    const f = await alertFixture(t, target, alertPolicy([`webhook: { url: "${hook.url}" }`]));
+    const center = f.center({ leaseMs: 5000 });
+    const alert = await center.raise(failure);
+    await center.settle();
+    f.clock.advance(1000);
+    // Another process claims the due row and dies before it sends it or records anything.
+    const claimed = await f.catalog.alerts.claimDue(f.clock.now().toISOString(), 10, 5000);
+    assert.equal(claimed.length, 1);
+    assert.deepEqual(await center.deliverDue(), { delivered: 0, retrying: 0, failed: 0 }, 'held by the lease');
+    f.clock.advance(4999);
+    assert.deepEqual(await center.deliverDue(), { delivered: 0, retrying: 0, failed: 0 });
+    f.clock.advance(1);
+    assert.deepEqual(await center.deliverDue(), { delivered: 1, retrying: 0, failed: 0 });
+    const [row] = await f.catalog.alerts.deliveries(alert.id);
+    assert.equal(row?.status, 'delivered');
+    assert.equal(hook.requests.length, 1, 'sent once, not lost');
+  });
+
   it('a sink that throws something other than a CairnError is retried, its message not repeated', async (t) => {
     const f = await alertFixture(t, target, alertPolicy([]));
     let calls = 0;

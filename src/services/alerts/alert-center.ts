@@ -12,7 +12,7 @@ import { CairnError } from '../../errors/index.js';
 import { type AlertSink, alertSinksFromPolicy } from '../../notify/index.js';
 import type { Policy } from '../../policy/index.js';
 import { DEFAULT_BACKOFF_MS, DEFAULT_GIVE_UP_AFTER_MS } from './backoff.js';
-import { alertMessage, type DeliveryCounts, deliverRound } from './delivery.js';
+import { alertMessage, DELIVERY_LEASE_MS, type DeliveryCounts, deliverRound } from './delivery.js';
 import { checkRaise, type RaiseInput, stateText } from './raise-input.js';
 import { SinkSet } from './sink-set.js';
 
@@ -33,6 +33,12 @@ export interface AlertCenterOptions {
   readonly backoffMs?: number;
   /** A delivery still failing this long after its event is given up (failed, audited); default 24 h. */
   readonly giveUpAfterMs?: number;
+  /**
+   * How long a claimed delivery is held before another round (or replica) may take it again: a
+   * process that dies mid-attempt leaves its rows to the next after this; default 2 minutes, longer
+   * than any sink's attempt.
+   */
+  readonly leaseMs?: number;
   /** Identity of raise, escalation and delivery-failed events; default system:monitor. */
   readonly identity?: string;
   /** Failures of background deliveries (nothing awaits them). */
@@ -58,6 +64,11 @@ export class AlertCenter {
 
   now(): Date {
     return this.#now();
+  }
+
+  /** The policy in force, as the center reads it. */
+  policy(): Promise<Policy> {
+    return this.#o.policy();
   }
 
   /** Records the alert; a new one is audited and queued to every sink that takes it, then sent at once. */
@@ -150,6 +161,7 @@ export class AlertCenter {
       now: this.#now(),
       backoffMs: this.#o.backoffMs ?? DEFAULT_BACKOFF_MS,
       giveUpAfterMs: this.#o.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS,
+      leaseMs: this.#o.leaseMs ?? DELIVERY_LEASE_MS,
       failed: (row, alert, error) => this.#deliveryFailed(row, alert, error),
     });
   }
@@ -160,10 +172,9 @@ export class AlertCenter {
   }
 
   #sinkSet(policy: Policy): SinkSet {
-    const sinks = this.#o.sinks
-      ? this.#o.sinks(policy)
-      : alertSinksFromPolicy(policy.alertSinks, this.#o.env ? { env: this.#o.env } : {});
-    return new SinkSet(sinks);
+    if (this.#o.sinks) return new SinkSet(this.#o.sinks(policy).map((sink) => ({ sink })));
+    const sinks = alertSinksFromPolicy(policy.alertSinks, this.#o.env ? { env: this.#o.env } : {});
+    return new SinkSet(sinks.map((sink, i) => ({ sink, entry: policy.alertSinks[i] })));
   }
 
   /** Queues `event` of the alert to the sinks that take it and starts delivering; returns their names. */

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startPagerDutyReceiver } from '../../../test/pagerduty-receiver.js';
-import { catalogTargets } from '../../catalog/test-support.js';
+import { catalogTargets, snapshotRecord } from '../../catalog/test-support.js';
 import { CairnError, isCairnError } from '../../errors/index.js';
 import { isTransient, retryDelayMs } from './backoff.js';
 import { backupFailedKey, recordBackupOutcome } from './backup-outcome.js';
+import { checkCoverageAlerts, outOfRpoKey } from './coverage-alerts.js';
 import { alertFixture, alertPolicy } from './test-support.js';
 
 for (const target of catalogTargets) {
@@ -55,6 +56,34 @@ for (const target of catalogTargets) {
       // A success with nothing open resolves nothing.
       await recordBackupOutcome(center, f.catalog, f.policy, { item: 'app', environment: 'prod', ok: true });
       assert.equal((await f.events('alert.resolved')).length, 1);
+    });
+
+    it('out-of-rpo: raised once when an item falls out of its RPO (not again each look), resolved when it is back', async (t) => {
+      const f = await alertFixture(t, target, alertPolicy([]));
+      const center = f.center();
+      assert.deepEqual(await checkCoverageAlerts(center), { raised: 0, resolved: 0 }, 'never captured: no alert');
+      await f.catalog.putSnapshot(
+        snapshotRecord({ item: 'app', environment: 'prod', time: f.clock.now().toISOString() }),
+      );
+      assert.deepEqual(await checkCoverageAlerts(center), { raised: 0, resolved: 0 });
+      f.clock.advance(3_600_000 + 1000); // the tier's RPO is 1h
+      assert.deepEqual(await checkCoverageAlerts(center), { raised: 1, resolved: 0 });
+      const key = outOfRpoKey('app', 'prod');
+      const alert = await f.catalog.alerts.byDedupKey(key);
+      assert.equal(alert?.category, 'coverage');
+      assert.equal(alert?.severity, 'warning');
+      assert.match(
+        alert?.summary ?? '',
+        /newest capture of app in prod is 60 min old, older than the RPO of tier 0 \(60 min\)/,
+      );
+      f.clock.advance(60_000);
+      assert.deepEqual(await checkCoverageAlerts(center), { raised: 0, resolved: 0 });
+      assert.equal((await f.catalog.alerts.byDedupKey(key))?.count, 1, 'not counted each look');
+      await f.catalog.putSnapshot(
+        snapshotRecord({ item: 'app', environment: 'prod', time: f.clock.now().toISOString() }),
+      );
+      assert.deepEqual(await checkCoverageAlerts(center), { raised: 0, resolved: 1 });
+      assert.equal((await f.catalog.alerts.get(alert!.id))?.state, 'resolved');
     });
   });
 }

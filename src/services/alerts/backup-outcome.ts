@@ -5,6 +5,7 @@
  */
 import type { Catalog } from '../../catalog/index.js';
 import type { Policy } from '../../policy/index.js';
+import type { ItemResult } from '../snapshot.js';
 import { type AlertCenter, MONITOR_IDENTITY } from './alert-center.js';
 
 export interface BackupOutcome {
@@ -57,4 +58,32 @@ export async function recordBackupOutcome(
       ...(o.error ? { error: o.error.slice(0, 1000) } : {}),
     },
   });
+}
+
+/**
+ * The outcomes of one snapshot run (`cairn snapshot`, the server's snapshot route, a scheduled run),
+ * one per item: only `failed` counts against the item (a partial snapshot is a backup that happened).
+ * Each outcome is recorded on its own: one that cannot be recorded is passed to `onError` and the
+ * others still are. Never throws: the backups happened whatever their bookkeeping does.
+ */
+export async function recordSnapshotOutcomes(
+  center: AlertCenter,
+  catalog: Catalog,
+  policy: Policy,
+  results: ReadonlyArray<Pick<ItemResult, 'item' | 'status' | 'error'>>,
+  onError: (item: string, err: unknown) => void,
+): Promise<void> {
+  for (const r of results) {
+    const environment = policy.items.find((i) => i.name === r.item)?.environment ?? null;
+    try {
+      await recordBackupOutcome(center, catalog, policy, {
+        item: r.item,
+        environment,
+        ok: r.status !== 'failed',
+        ...(r.error ? { error: `${r.error.code}: ${r.error.message}` } : {}),
+      });
+    } catch (err) {
+      onError(r.item, err);
+    }
+  }
 }

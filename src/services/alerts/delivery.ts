@@ -24,6 +24,8 @@ export interface DeliveryRound {
   readonly now: Date;
   readonly backoffMs: number;
   readonly giveUpAfterMs: number;
+  /** How long a claimed row is held (DELIVERY_LEASE_MS by default). */
+  readonly leaseMs?: number;
   /** Called for each delivery that has just failed for good (to audit it). */
   readonly failed: (row: AlertDelivery, alert: AlertRecord | undefined, error: string) => Promise<void>;
 }
@@ -58,7 +60,7 @@ export async function deliverRound(r: DeliveryRound): Promise<DeliveryCounts> {
   const counts: DeliveryCounts = { delivered: 0, retrying: 0, failed: 0 };
   const seen = new Set<number>();
   for (;;) {
-    const rows = (await r.catalog.alerts.claimDue(r.now.toISOString(), BATCH, DELIVERY_LEASE_MS)).filter(
+    const rows = (await r.catalog.alerts.claimDue(r.now.toISOString(), BATCH, r.leaseMs ?? DELIVERY_LEASE_MS)).filter(
       (row) => !seen.has(row.id),
     );
     for (const row of rows) seen.add(row.id);
