@@ -100,7 +100,7 @@ export class AlertDeliveryQueue {
         : { last_error: r.error, next_attempt_at: isoTime(r.nextAttemptAt, 'nextAttemptAt') };
     await this.#db
       .updateTable('alert_deliveries')
-      .set((eb) => ({ ...set, attempts: eb('attempts', '+', 1) }))
+      .set((eb) => ({ ...set, attempts: !r.ok && r.waited ? eb.ref('attempts') : eb('attempts', '+', 1) }))
       .where('id', '=', id)
       .where('status', '=', 'pending')
       .execute();

@@ -192,7 +192,10 @@ export interface AlertRaise {
   at: string;
 }
 
-export type DeliveryOutcome = { ok: true; at: string } | { ok: false; error: string; nextAttemptAt: string | null };
+/** `waited`: the row was not tried (it waits behind an earlier delivery of its alert): no attempt is counted. */
+export type DeliveryOutcome =
+  | { ok: true; at: string }
+  | { ok: false; error: string; nextAttemptAt: string | null; waited?: boolean };
 
 export interface AlertRecords {
   /**

@@ -101,9 +101,11 @@ for (const target of catalogTargets) {
 
       f.clock.advance(1000);
       assert.deepEqual(await center.deliverDue(), { delivered: 2, retrying: 0, failed: 0 });
-      [trigger] = await f.catalog.alerts.deliveries(alert.id);
-      assert.equal(trigger?.status, 'delivered');
-      assert.equal(trigger?.attempts, 2);
+      const [sent, ack] = await f.catalog.alerts.deliveries(alert.id);
+      assert.equal(sent?.status, 'delivered');
+      assert.equal(sent?.attempts, 2);
+      assert.equal(ack?.event, 'acknowledge');
+      assert.equal(ack?.attempts, 1, 'waiting behind the trigger is not an attempt');
 
       const resolved = await center.resolve(alert.id, 'oidc:alice@acme.example', 'disk replaced');
       assert.equal(resolved?.state, 'resolved');

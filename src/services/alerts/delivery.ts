@@ -85,6 +85,7 @@ async function deliverChain(r: DeliveryRound, chain: readonly AlertDelivery[], c
         ok: false,
         error: `waiting for an earlier delivery of this alert to ${row.sink}`,
         nextAttemptAt: blockedUntil,
+        waited: true,
       });
       counts.retrying++;
       continue;
