@@ -140,4 +140,17 @@ describe('cairn drill through cairn serve', () => {
       ],
     );
   });
+
+  it('uses each TOTP code once: the code that signed one drill does not sign another', async () => {
+    const d1 = remote(['drill', 'run', 'signed']).json<DrillRecord>();
+    const d2 = remote(['drill', 'run', 'signed']).json<DrillRecord>();
+    const code = await totp(secrets.bob!, 1);
+    assertExit(remote(['drill', 'signoff', d1.id, '--team', 'ops', '--code', code], 'bob'), 0);
+    const reused = remote(['drill', 'signoff', d2.id, '--team', 'ops', '--code', code], 'bob');
+    assertExit(reused, 1);
+    assert.equal(jsonError(reused).code, 'CAIRN_E_MFA');
+    const still = remote(['drill', 'show', d2.id]).json<DrillRecord & { signoffs: unknown[] }>();
+    assert.equal(still.status, 'awaiting-signoff');
+    assert.deepEqual(still.signoffs, []);
+  });
 });

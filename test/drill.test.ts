@@ -5,11 +5,11 @@
  * `policy check`'s warning about them, a staging restore, the runbook's "Last drill", and bad input.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { DrillRecord, GapRecord } from '../src/catalog/index.js';
-import { assertExit, cliAsync, jsonError } from './e2e.js';
+import { assertExit, cliAsync, cliEnv, jsonError, spawnCairn } from './e2e.js';
 import { type Fixture, fixture } from './helpers.js';
 
 const POLICY = `version: 1
@@ -54,6 +54,15 @@ drills:
     validate:
       - run: { command: "echo checking; sleep 30", timeout: 1s }
       - baseline: { snapshot: "release:0.1" }
+  - name: hang
+    items: [app-prod]
+    validate:
+      - run: { command: "echo $$ > started; exec sleep 60", timeout: 5m }
+  - name: envcheck
+    items: [app-prod]
+    validate:
+      - run: "env"
+      - run: "cat /proc/$PPID/environ | tr '\\\\0' '\\\\n'; true"
 `;
 
 const SCHEMA = {
@@ -187,6 +196,67 @@ describe('cairn drill', () => {
     assertExit(r, 1);
     assert.equal(jsonError(r).code, 'CAIRN_E_TARGET_NOT_EMPTY');
     assert.equal(readFileSync(join(full, 'keep.txt'), 'utf8'), 'mine\n');
+  });
+
+  it('gives validators none of its environment: no passphrase, not even through /proc of the cairn process', async () => {
+    const d = await run('envcheck', 0);
+    const [env, proc] = d.result!.validators;
+    assert.match(env!.output, /CAIRN_DRILL=envcheck/);
+    assert.doesNotMatch(env!.output, /CAIRN_PASSWORD|CAIRN_REPOSITORY|test passphrase/);
+    // Isolated, the validator is in another user namespace: the cairn process's environment is not readable.
+    if (d.result!.sandbox.isolated)
+      assert.doesNotMatch(proc!.output, /CAIRN_PASSWORD|CAIRN_REPOSITORY|test passphrase/);
+  });
+
+  it('Ctrl-C stops a drill: validator stopped, sandbox deleted, drill recorded as failed, exit 130', async () => {
+    const tmp = join(f.dir, 'tmp-sigint');
+    mkdirSync(tmp);
+    const c = spawnCairn(['drill', 'run', 'hang', '--json'], {
+      env: cliEnv(f, { TMPDIR: tmp }),
+      cwd: f.dir,
+      timeout: 120_000,
+    });
+    let pid = 0;
+    for (let i = 0; i < 600 && !pid; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      const box = readdirSync(tmp).find((n) => n.startsWith('cairn-drill-'));
+      const started = box ? join(tmp, box, 'app-prod', 'started') : '';
+      if (started && existsSync(started)) pid = Number(readFileSync(started, 'utf8'));
+    }
+    assert.ok(pid > 0, `the validator started: ${c.stderr()}`);
+    c.child.kill('SIGINT');
+    const { code } = await c.closed;
+    assert.equal(code, 130, c.stderr());
+    assert.match(c.stderr(), /SIGINT: stopping the drill/);
+    assert.deepEqual(readdirSync(tmp), [], 'the sandbox is deleted');
+    const record = JSON.parse(c.stdout()) as DrillRecord;
+    assert.equal(record.status, 'failed');
+    assert.match(record.result!.error!, /cancelled/);
+    let alive = true;
+    for (let i = 0; i < 50 && alive; i++) {
+      try {
+        process.kill(pid, 0);
+        await new Promise((res) => setTimeout(res, 100));
+      } catch {
+        alive = false;
+      }
+    }
+    assert.equal(alive, false, 'the validator is stopped');
+    const list = await cli(['drill', 'list', '--plan', 'hang', '--json']);
+    assert.deepEqual(
+      list.json<{ drills: DrillRecord[] }>().drills.map((x) => [x.id, x.status]),
+      [[record.id, 'failed']],
+    );
+  });
+
+  it('documents examples and exit codes in --help', async () => {
+    const help = await cli(['drill', 'run', '--help']);
+    assertExit(help, 0);
+    assert.match(help.stdout, /Examples:\n {2}cairn drill run quarterly-prod/);
+    assert.match(help.stdout, /Exit codes: 0 passed or awaiting sign-off; 1 failed/);
+    assert.match(help.stdout, /130 interrupted/);
+    const gaps = await cli(['gaps', '--help']);
+    assert.match(gaps.stdout, /Exit codes: 0 no open gap; 1 open gaps listed/);
   });
 
   it('refuses an unknown plan with exit 2, naming the plans', async () => {

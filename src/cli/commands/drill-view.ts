@@ -50,7 +50,7 @@ export function renderDrill(r: DrillRecord & { signoffs?: readonly DrillSignoff[
         for (const l of out) lines.push(`         | ${l.slice(0, 200)}`);
       }
     }
-    lines.push('', `gaps: ${res.gaps.length === 0 ? 'none' : ''}`);
+    lines.push('', res.gaps.length === 0 ? 'gaps: none' : `gaps (${res.gaps.length}):`);
     for (const g of res.gaps) lines.push(`  ${g.item}  ${g.category}  ${g.message}`);
     const warnings = (res as { warnings?: readonly string[] }).warnings ?? [];
     for (const w of warnings) lines.push(`  warning: ${w}`);

@@ -35,7 +35,10 @@ export function registerDrill(program: Command): void {
         '`baseline` comparison. Restored files are scanned for expired certificates and credentials. RTO (start\n' +
         "to validated) and RPO (age of the restored state) are compared with the items' tiers. Every problem\n" +
         'is a gap (`cairn gaps`). A plan with `signoff:` waits for its teams (`cairn drill signoff`).\n' +
-        'Exit codes: 0 passed or awaiting sign-off; 1 failed; 2 unknown plan or bad usage.\n' +
+        'Ctrl-C stops the drill: the running validator is stopped, the sandbox deleted and the drill recorded\n' +
+        'as failed (cancelled).\n' +
+        'Exit codes: 0 passed or awaiting sign-off; 1 failed; 2 unknown plan or bad usage; 130 interrupted\n' +
+        '(143 on SIGTERM).\n' +
         'With CAIRN_SERVER the server runs the drill (needs drills.run; --staging is local only).',
     )
     .action(
@@ -55,6 +58,7 @@ export function registerDrill(program: Command): void {
           const session = await ctx.session();
           const { audit } = await ctx.governance();
           const bar = drillProgress(ctx, ctx.out.progress());
+          const stop = stopOnSignals(ctx, bar);
           try {
             record = await runDrill(session, policy, audit, {
               plan,
@@ -62,11 +66,17 @@ export function registerDrill(program: Command): void {
               trigger: 'manual',
               ...(opts.staging !== undefined ? { staging: opts.staging } : {}),
               progress: bar,
+              signal: stop.signal,
             });
           } finally {
+            stop.release();
             bar.done();
           }
           ctx.addAuditDetails({ drill: record.id, status: record.status });
+          if (stop.interrupted()) {
+            ctx.out.result(record, () => renderDrill(record));
+            return stop.interrupted() === 'SIGTERM' ? 143 : 130;
+          }
         }
         for (const w of (record.result as DrillResultWithWarnings | null)?.warnings ?? []) ctx.out.warn(w);
         ctx.out.result(record, () => renderDrill(record));
@@ -147,6 +157,37 @@ async function showLocal(ctx: Context, id: string): Promise<DrillRecord & { sign
   const found = await catalog.drills.get(id);
   if (!found) throw new CairnError('CAIRN_E_NOT_FOUND', `no drill ${id} (see \`cairn drill list\`)`, { drill: id });
   return { ...found, signoffs: await catalog.drills.signoffs(found.id) };
+}
+
+/**
+ * Ctrl-C (SIGINT) or SIGTERM during a drill stops it the way its timeout does: the running validator's
+ * process group is stopped, no further check starts, the sandbox is deleted and the drill is recorded as
+ * failed (cancelled); the exit code is then 130 (143 for SIGTERM). A second signal quits at once; the
+ * sandbox it leaves is deleted by the next drill on this machine.
+ */
+function stopOnSignals(
+  ctx: Context,
+  bar: { done(): void },
+): { signal: AbortSignal; interrupted(): NodeJS.Signals | undefined; release(): void } {
+  const controller = new AbortController();
+  let got: NodeJS.Signals | undefined;
+  const on = (sig: NodeJS.Signals) => {
+    if (got) process.exit(sig === 'SIGTERM' ? 143 : 130);
+    got = sig;
+    bar.done();
+    ctx.out.warn(`${sig}: stopping the drill, deleting its sandbox and recording it as failed (again to quit at once)`);
+    controller.abort();
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return {
+    signal: controller.signal,
+    interrupted: () => got,
+    release() {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    },
+  };
 }
 
 /** Restores on the progress bar; validators as "check N of M" on the same terminal line. */

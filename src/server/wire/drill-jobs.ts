@@ -31,7 +31,7 @@ export async function drillJob(
     });
   } catch (err) {
     // Not run at all (the repository or the plan locked: tried again; the claim lost: nothing to say).
-    if (signal.aborted || isCairnError(err, 'CAIRN_E_REPO_LOCKED') || drillLocked(err)) throw err;
+    if (signal.aborted || isCairnError(err, 'CAIRN_E_REPO_LOCKED')) throw err;
     const message = err instanceof Error ? err.message : String(err);
     alerts.raise({
       kind: 'drill-failed',
@@ -107,9 +107,12 @@ export async function drillJob(
   };
 }
 
-/** A drill of the plan is running already (a manual one): the scheduled slot waits and is tried again. */
+/**
+ * A drill of the plan is running already (a manual one): the scheduled slot waits and is tried again.
+ * runDrill refuses it with CAIRN_E_REPO_LOCKED naming the running drill in `details.drill`.
+ */
 export function drillLocked(err: unknown): err is Error {
-  return isCairnError(err) && (err.code as string) === 'CAIRN_E_LOCKED';
+  return isCairnError(err, 'CAIRN_E_REPO_LOCKED') && typeof err.details?.drill === 'string';
 }
 
 /** `drill-gap:<item>:<category>:<gap id>`: one alert per gap record (a gap closed and found again is a new one). */

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import type { DrillGapFound, DrillResult } from '../../catalog/index.js';
+import type { DrillGapFound, DrillResult, SnapshotRecord } from '../../catalog/index.js';
 import { isCairnError } from '../../errors/index.js';
 import type { Policy } from '../../policy/index.js';
+import { mapLimit } from '../../repo/index.js';
 import type { ProgressSink } from '../progress.js';
 import { restoreSnapshot } from '../restore.js';
 import type { Session } from '../session.js';
@@ -10,10 +11,14 @@ import type { Sandbox } from './sandbox.js';
 
 export type ItemOutcome = DrillResult['items'][number];
 
+/** Items restored at once: configuration items are small, so this mostly overlaps storage reads. */
+const RESTORE_CONCURRENCY = 4;
+
 /**
  * Restores each item's newest complete snapshot into `<sandbox>/<item>/` with the restore service
- * (every file's SHA-256 checked). An item that cannot be restored is a `restore-failed` gap; the
- * others go on. Stops between items when `signal` is aborted.
+ * (every file's SHA-256 checked), a few items at a time; the outcomes are in plan order. An item that
+ * cannot be restored is a `restore-failed` gap; the others go on. No further item starts once
+ * `signal` is aborted (one being restored finishes).
  */
 export async function restoreItems(
   session: Session,
@@ -21,54 +26,70 @@ export async function restoreItems(
   o: { items: readonly string[]; sandbox: Sandbox; startedAt: Date; signal: AbortSignal; progress: ProgressSink },
 ): Promise<{ items: ItemOutcome[]; gaps: DrillGapFound[] }> {
   const latest = await session.catalog.gate.latestComplete(o.items);
+  // The index is loaded once for all items (restoreSnapshot would otherwise race to load it).
+  if (latest.size > 0) await session.repo.loadIndex();
+  const outcomes = await mapLimit(o.items, RESTORE_CONCURRENCY, async (item) => {
+    if (o.signal.aborted) return undefined;
+    return restoreOne(session, policy, item, latest.get(item), o);
+  });
   const items: ItemOutcome[] = [];
   const gaps: DrillGapFound[] = [];
-  for (const item of o.items) {
-    if (o.signal.aborted) break;
-    const sla = itemSla(policy, item);
-    const base = { item, tier: sla.tier, rpoSlaMs: sla.rpoSlaMs, rtoSlaMs: sla.rtoSlaMs };
-    const snapshot = latest.get(item);
-    if (!snapshot) {
-      const error = `no complete snapshot of ${item} in the catalog: nothing to restore`;
-      items.push({
-        ...base,
-        snapshotId: null,
-        stateAt: null,
-        rpoMs: null,
-        restoreMs: 0,
-        files: 0,
-        bytes: 0,
-        ok: false,
-        error,
-      });
-      gaps.push({ item, category: 'restore-failed', key: 'no-snapshot', message: error });
-      continue;
-    }
-    const stateAt = stateTime(snapshot, await session.catalog.verificationsOf(snapshot.id));
-    const rpoMs = Math.max(0, o.startedAt.getTime() - Date.parse(stateAt));
-    const found = { ...base, snapshotId: snapshot.id, stateAt, rpoMs };
-    const t0 = performance.now();
-    try {
-      const r = await restoreSnapshot(session.repo, snapshot, { target: o.sandbox.itemDir(item) }, o.progress);
-      const restoreMs = Math.round(performance.now() - t0);
-      if (r.failed.length > 0) {
-        const shown = r.failed
-          .slice(0, 3)
-          .map((f) => `${f.path}: ${f.message}`)
-          .join('; ');
-        const error = `${r.failed.length} of ${r.files} files of snapshot ${snapshot.id.slice(0, 12)} could not be restored: ${shown}`;
-        items.push({ ...found, restoreMs, files: r.files, bytes: r.bytes, ok: false, error });
-        gaps.push({ item, category: 'restore-failed', key: 'restore', message: error });
-      } else {
-        items.push({ ...found, restoreMs, files: r.files, bytes: r.bytes, ok: true });
-      }
-    } catch (err) {
-      if (!isCairnError(err)) throw err;
-      const error = `snapshot ${snapshot.id.slice(0, 12)} could not be restored: ${err.message}`;
-      const restoreMs = Math.round(performance.now() - t0);
-      items.push({ ...found, restoreMs, files: 0, bytes: 0, ok: false, error });
-      gaps.push({ item, category: 'restore-failed', key: 'restore', message: error });
-    }
+  for (const r of outcomes) {
+    if (!r) continue;
+    items.push(r.outcome);
+    if (r.gap) gaps.push(r.gap);
   }
   return { items, gaps };
+}
+
+async function restoreOne(
+  session: Session,
+  policy: Policy,
+  item: string,
+  snapshot: SnapshotRecord | undefined,
+  o: { sandbox: Sandbox; startedAt: Date; progress: ProgressSink },
+): Promise<{ outcome: ItemOutcome; gap?: DrillGapFound }> {
+  const sla = itemSla(policy, item);
+  const base = { item, tier: sla.tier, rpoSlaMs: sla.rpoSlaMs, rtoSlaMs: sla.rtoSlaMs };
+  if (!snapshot) {
+    const error = `no complete snapshot of ${item} in the catalog: nothing to restore (take one with \`cairn snapshot --item ${item}\`)`;
+    const outcome = {
+      ...base,
+      snapshotId: null,
+      stateAt: null,
+      rpoMs: null,
+      restoreMs: 0,
+      files: 0,
+      bytes: 0,
+      ok: false,
+      error,
+    };
+    return { outcome, gap: { item, category: 'restore-failed', key: 'no-snapshot', message: error } };
+  }
+  const stateAt = stateTime(snapshot, await session.catalog.verificationsOf(snapshot.id));
+  const rpoMs = Math.max(0, o.startedAt.getTime() - Date.parse(stateAt));
+  const found = { ...base, snapshotId: snapshot.id, stateAt, rpoMs };
+  const t0 = performance.now();
+  try {
+    const r = await restoreSnapshot(session.repo, snapshot, { target: o.sandbox.itemDir(item) }, o.progress);
+    const restoreMs = Math.round(performance.now() - t0);
+    if (r.failed.length === 0) return { outcome: { ...found, restoreMs, files: r.files, bytes: r.bytes, ok: true } };
+    const shown = r.failed
+      .slice(0, 3)
+      .map((f) => `${f.path}: ${f.message}`)
+      .join('; ');
+    const error = `${r.failed.length} of ${r.files} files of snapshot ${snapshot.id.slice(0, 12)} could not be restored: ${shown}`;
+    return {
+      outcome: { ...found, restoreMs, files: r.files, bytes: r.bytes, ok: false, error },
+      gap: { item, category: 'restore-failed', key: 'restore', message: error },
+    };
+  } catch (err) {
+    if (!isCairnError(err)) throw err;
+    const error = `snapshot ${snapshot.id.slice(0, 12)} could not be restored: ${err.message}`;
+    const restoreMs = Math.round(performance.now() - t0);
+    return {
+      outcome: { ...found, restoreMs, files: 0, bytes: 0, ok: false, error },
+      gap: { item, category: 'restore-failed', key: 'restore', message: error },
+    };
+  }
 }

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { catalogTargets } from '../../catalog/test-support.js';
 import { isCairnError } from '../../errors/index.js';
+import { takeSnapshots } from '../snapshot.js';
 import { listGaps, openGapWarnings } from './gaps.js';
 import { isolationAvailable } from './isolation.js';
 import { runDrill } from './run-drill.js';
@@ -35,6 +37,16 @@ const PLANS = (outside: string, forgotten: string) => `  - name: good
     timeout: 1s
     validate:
       - run: { command: "sleep 30", timeout: 1m }
+  - name: never
+    items: [app, cache]
+  - name: hang
+    items: [app]
+    validate:
+      - run: { command: "echo $$ > started; exec sleep 60", timeout: 5m }
+  - name: newest
+    items: [app]
+    validate:
+      - baseline: { snapshot: "release:1.1" }
 `;
 
 function alive(pid: number): boolean {
@@ -191,6 +203,7 @@ for (const target of catalogTargets) {
       const r = await runDrill(s.session, policy(), s.log, { plan: 'plain', actor: 'tester', staging });
       assert.equal(r.kind, 'staging');
       assert.equal(r.result!.sandbox.path, staging);
+      assert.equal(statSync(staging).mode & 0o777, 0o700, 'a staging folder Cairn creates is 0700: it holds secrets');
       assert.equal(readFileSync(join(staging, 'db', 'settings.json'), 'utf8'), '{ "max_connections": 100 }\n');
       const staged = await s.session.catalog.audit.find({ action: 'staging.restore' });
       assert.equal(staged.length, 1);
@@ -250,6 +263,113 @@ for (const target of catalogTargets) {
       const old = await drills.get('dr-00000000000000000002');
       assert.equal(old!.status, 'failed');
       assert.match(old!.result!.error!, /abandoned/);
+    });
+
+    it('fails a drill whose item was never snapshotted: a restore-failed gap saying so; the other items are restored', async () => {
+      const r = await runDrill(s.session, policy(), s.log, { plan: 'never', actor: 'tester' });
+      assert.equal(r.status, 'failed');
+      const result = r.result!;
+      assert.deepEqual(
+        result.items.map((i) => [i.item, i.ok, i.snapshotId === null]),
+        [
+          ['app', true, false],
+          ['cache', false, true],
+        ],
+      );
+      assert.deepEqual(
+        result.gaps.map((g) => [g.item, g.category, g.key]),
+        [['cache', 'restore-failed', 'no-snapshot']],
+      );
+      assert.match(result.gaps[0]!.message, /no complete snapshot of cache in the catalog: nothing to restore/);
+      assert.equal(r.withinSla, true, 'RTO is not compared when an item is missing; RPO of app is');
+      assert.equal(existsSync(result.sandbox.path), false);
+    });
+
+    it('a cancelled drill (Ctrl-C) stops its validator, deletes the sandbox and is recorded as failed', async () => {
+      const stop = new AbortController();
+      const mine = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`cairn-drill-${process.pid}-`));
+      assert.deepEqual(mine(), []);
+      const running = runDrill(s.session, policy(), s.log, { plan: 'hang', actor: 'tester', signal: stop.signal });
+      let pid = 0;
+      for (let i = 0; i < 300 && !pid; i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        const [box] = mine();
+        const started = box ? join(tmpdir(), box, 'app', 'started') : '';
+        if (started && existsSync(started)) {
+          pid = Number(readFileSync(started, 'utf8'));
+          assert.equal(statSync(join(tmpdir(), box!)).mode & 0o777, 0o700, 'the sandbox is 0700');
+        }
+      }
+      assert.ok(pid > 0, 'the validator started');
+      stop.abort();
+      const r = await running;
+      assert.equal(r.status, 'failed');
+      assert.match(r.result!.error!, /cancelled/);
+      assert.equal(r.result!.sandbox.cleaned, true);
+      assert.deepEqual(mine(), [], 'the sandbox is deleted');
+      for (let i = 0; i < 50 && alive(pid); i++) await new Promise((res) => setTimeout(res, 100));
+      assert.equal(alive(pid), false, 'the validator is stopped');
+      const again = await runDrill(s.session, policy(), s.log, { plan: 'plain', actor: 'tester' });
+      assert.equal(again.status, 'passed', 'nothing is left running');
+    });
+
+    it('of two drills of a plan started at once in one process, one runs and the other is refused', async () => {
+      const both = await Promise.allSettled([
+        runDrill(s.session, policy(), s.log, { plan: 'plain', actor: 'tester' }),
+        runDrill(s.session, policy(), s.log, { plan: 'plain', actor: 'tester' }),
+      ]);
+      assert.deepEqual(both.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+      const refused = both.find((r) => r.status === 'rejected')!.reason;
+      assert.ok(isCairnError(refused, 'CAIRN_E_REPO_LOCKED'), String(refused));
+      assert.match(refused.message, /drill plan plain is running already/);
+      // Another plan is not held up.
+      await Promise.all([
+        runDrill(s.session, policy(), s.log, { plan: 'plain', actor: 'tester' }),
+        runDrill(s.session, policy(), s.log, { plan: 'never', actor: 'tester' }),
+      ]);
+    });
+
+    it('fails running drills of any plan left by a process that died, with a drill.finish event', async () => {
+      const id = `dr-${randomBytes(10).toString('hex')}`;
+      await s.session.catalog.drills.insert({
+        id,
+        plan: 'good',
+        kind: 'drill',
+        environment: null,
+        trigger: 'scheduled',
+        actor: 'system:scheduler',
+        startedAt: new Date(Date.now() - 2 * 3600_000).toISOString(),
+        finishedAt: null,
+        status: 'running',
+        rtoMs: null,
+        restoreMs: null,
+        validateMs: null,
+        rpoMs: null,
+        rtoSlaMs: null,
+        rpoSlaMs: null,
+        withinSla: null,
+        signoffRequired: ['ops', 'security'],
+        result: null,
+      });
+      await runDrill(s.session, policy(), s.log, { plan: 'plain', actor: 'tester' });
+      const old = await s.session.catalog.drills.get(id);
+      assert.equal(old!.status, 'failed');
+      assert.match(old!.result!.error!, /abandoned/);
+      const finish = (await s.session.catalog.audit.find({ action: 'drill.finish', target: 'good' })).find(
+        (e) => e.details.drill === id,
+      );
+      assert.ok(finish, 'drill.finish recorded for the abandoned drill');
+      assert.equal(finish.result, 'failed');
+      assert.equal(finish.details.abandoned, true);
+    });
+
+    it('a release baseline is the newest state taken under that release', async () => {
+      // app is changed and snapshotted again under 1.1: the baseline is that state, not the first 1.1 one.
+      s.write('src/app/config.json', '{ "replicas": 4, "port": 8080 }\n');
+      await takeSnapshots(s.session, policy(), { items: ['app'], run: { release: '1.1' } });
+      const r = await runDrill(s.session, policy(), s.log, { plan: 'newest', actor: 'tester' });
+      assert.equal(r.status, 'passed', JSON.stringify(r.result, null, 1));
+      assert.match(r.result!.validators[0]!.output, /0 difference\(s\)/);
     });
 
     it('refuses an unknown plan, naming the plans there are', async () => {

@@ -52,10 +52,37 @@ export async function runDrill(
   o: DrillRunOptions,
 ): Promise<DrillRecord> {
   const plan = drillPlan(policy, o.plan);
+  // Two requests at once in one process (the server) would both pass the catalog check below.
+  const running = startingHere.get(plan.name);
+  if (running) {
+    throw new CairnError(
+      'CAIRN_E_REPO_LOCKED',
+      `drill plan ${plan.name} is running already (${running === 'starting' ? 'starting' : `drill ${running}`} in this process); wait for it to finish`,
+      { plan: plan.name, drill: running },
+    );
+  }
+  startingHere.set(plan.name, 'starting');
+  try {
+    return await runPlan(session, policy, log, plan, o);
+  } finally {
+    startingHere.delete(plan.name);
+  }
+}
+
+/** The plans with a drill running in this process: the drill's id once it has one. */
+const startingHere = new Map<string, string>();
+
+async function runPlan(
+  session: Session,
+  policy: Policy,
+  log: AuditLog,
+  plan: DrillPlan,
+  o: DrillRunOptions,
+): Promise<DrillRecord> {
   const now = o.now ?? (() => new Date());
   const progress = o.progress ?? noProgress;
   const kind = o.staging !== undefined ? 'staging' : 'drill';
-  await refuseConcurrent(session, plan, now());
+  await refuseConcurrent(session, policy, log, { plan, actor: o.actor, at: now() });
   const isolation = await isolationAvailable();
   const sandbox = await openSandbox(o.staging);
   const startedAt = now();
@@ -93,6 +120,7 @@ export async function runDrill(
       ...(o.staging !== undefined ? { staging: sandbox.path } : {}),
     });
     await session.catalog.drills.insert(record);
+    startingHere.set(plan.name, record.id);
   } catch (err) {
     await sandbox.cleanup();
     throw err;
@@ -202,15 +230,27 @@ export async function runDrill(
 
 /** A process that stopped mid-drill leaves it 'running': after its timeout (and a minute) it is failed as abandoned. */
 const ABANDONED_AFTER_MS = 60_000;
+/** The timeout of a plan no longer in the policy (the default plan timeout). */
+const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 
 /**
  * One drill of a plan at a time: another running one (not yet past its timeout) refuses this one with
- * CAIRN_E_REPO_LOCKED naming it. Running ones past their timeout are recorded as failed (abandoned).
+ * CAIRN_E_REPO_LOCKED naming it. Running drills of any plan past their timeout (and a minute) were
+ * left by a process that stopped (killed, crashed): each is recorded as failed (abandoned), with a
+ * drill.finish event, so that nothing stays 'running' for ever once any drill runs again.
  */
-async function refuseConcurrent(session: Session, plan: DrillPlan, at: Date): Promise<void> {
-  for (const d of await session.catalog.drills.list({ plan: plan.name, status: 'running' })) {
+async function refuseConcurrent(
+  session: Session,
+  policy: Policy,
+  log: AuditLog,
+  o: { plan: DrillPlan; actor: string; at: Date },
+): Promise<void> {
+  const { plan, at } = o;
+  for (const d of await session.catalog.drills.list({ status: 'running' })) {
     const age = at.getTime() - Date.parse(d.startedAt);
-    if (age < plan.timeoutMs + ABANDONED_AFTER_MS) {
+    const timeoutMs = policy.drills.find((p) => p.name === d.plan)?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (age < timeoutMs + ABANDONED_AFTER_MS) {
+      if (d.plan !== plan.name) continue;
       throw new CairnError(
         'CAIRN_E_REPO_LOCKED',
         `drill plan ${plan.name} is running already (drill ${d.id}, started ${d.startedAt} by ${d.actor}); wait for it to finish`,
@@ -218,9 +258,9 @@ async function refuseConcurrent(session: Session, plan: DrillPlan, at: Date): Pr
       );
     }
     const error = `abandoned: the process running it stopped before it finished (started ${d.startedAt})`;
-    await session.catalog.drills.finish(d.id, {
+    const finished = {
       finishedAt: at.toISOString(),
-      status: 'failed',
+      status: 'failed' as const,
       rtoMs: null,
       restoreMs: null,
       validateMs: null,
@@ -229,6 +269,14 @@ async function refuseConcurrent(session: Session, plan: DrillPlan, at: Date): Pr
       rpoSlaMs: null,
       withinSla: null,
       result: { items: [], validators: [], gaps: [], sandbox: { path: '', isolated: false, cleaned: false }, error },
+    };
+    if (!(await session.catalog.drills.finish(d.id, finished))) continue;
+    await log.record({
+      identity: o.actor,
+      action: 'drill.finish',
+      target: d.plan,
+      result: 'failed',
+      details: { ...finishDetails({ ...d, ...finished }), abandoned: true, startedBy: d.actor },
     });
   }
 }

@@ -8,6 +8,9 @@ import { CairnError, errnoCode } from '../../errors/index.js';
  * or, for a configuration-only restore (C5.4), a staging folder the caller names, which must be new
  * or empty and is kept. Each item goes to `<sandbox>/<item>/`; validators get `<sandbox>/.home` as
  * HOME and `<sandbox>/.tmp` as TMPDIR (item names never start with a dot, so these never collide).
+ * The restored files are decrypted configuration, secrets included: every folder made here is 0700, and
+ * a temporary sandbox is named after its process (`cairn-drill-<pid>-XXXXXX`), so that one left behind
+ * by a process that was killed (SIGKILL, a crash) is deleted by the next drill on this machine.
  */
 export interface Sandbox {
   readonly path: string;
@@ -25,14 +28,16 @@ export async function openSandbox(staging?: string): Promise<Sandbox> {
   if (staging !== undefined) {
     path = resolve(staging);
     await refuseNonEmpty(path);
-    await mkdir(path, { recursive: true });
+    await mkdir(path, { recursive: true, mode: 0o700 });
   } else {
-    path = await mkdtemp(join(tmpdir(), 'cairn-drill-'));
+    await removeStaleSandboxes();
+    // mkdtemp makes the folder 0700.
+    path = await mkdtemp(join(tmpdir(), `${PREFIX}${process.pid}-`));
   }
   const home = join(path, '.home');
   const tmp = join(path, '.tmp');
-  await mkdir(home, { recursive: true });
-  await mkdir(tmp, { recursive: true });
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  await mkdir(tmp, { recursive: true, mode: 0o700 });
   const kept = staging !== undefined;
   return {
     path,
@@ -45,6 +50,36 @@ export async function openSandbox(staging?: string): Promise<Sandbox> {
       return removeTree(path);
     },
   };
+}
+
+const PREFIX = 'cairn-drill-';
+
+/** Deletes the temporary sandboxes of processes that are gone (never another live process's). */
+export async function removeStaleSandboxes(dir = tmpdir()): Promise<string[]> {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = /^cairn-drill-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    if (await removeTree(join(dir, name))) removed.push(join(dir, name));
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: alive, another user's.
+    return errnoCode(err) !== 'ESRCH';
+  }
 }
 
 async function refuseNonEmpty(path: string): Promise<void> {

@@ -14,7 +14,7 @@ import { takeSnapshots } from '../snapshot.js';
 /**
  * A repository with two items snapshotted three times, on a catalog of the given target, for the
  * drill tests: app (tier 0, RPO 1h, RTO 10m) and db (tier 1). db's first snapshot (release 0.9) is
- * forgotten, so a baseline naming it no longer exists.
+ * forgotten, so a baseline naming it no longer exists. cache (tier 1) has never been snapshotted.
  */
 export interface DrillScene {
   readonly dir: string;
@@ -47,6 +47,11 @@ items:
     tier: 1
     environment: prod
     sources: [{ files: { root: src/db } }]
+  - name: cache
+    owner: team@example.com
+    tier: 1
+    environment: prod
+    sources: [{ files: { root: src/cache } }]
 access:
   teams:
     ops: [alice, bob]
@@ -67,6 +72,7 @@ export async function drillScene(target: CatalogTarget): Promise<DrillScene> {
   write('src/app/config.json', '{ "replicas": 3, "port": 8080 }\n');
   write('src/app/VERSION', '1.0\n');
   write('src/db/settings.json', '{ "max_connections": 90 }\n');
+  write('src/cache/cache.conf', 'size 1g\n');
   write('schema.json', JSON.stringify({ type: 'object', additionalProperties: { type: 'number' }, minProperties: 1 }));
   const repository = join(dir, 'repo');
   await initRepository({ repository, secret });

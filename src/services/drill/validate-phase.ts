@@ -4,6 +4,7 @@ import type { DrillGapFound, DrillResult } from '../../catalog/index.js';
 import type { DrillPlan, DrillValidator, Policy } from '../../policy/index.js';
 import type { ProgressSink } from '../progress.js';
 import type { Session } from '../session.js';
+import { redactGap, redactText } from './redact-output.js';
 import type { Sandbox } from './sandbox.js';
 import { type BaselineFound, findBaseline, runBaselineValidator } from './validator-baseline.js';
 import { runCommandValidator, type ValidatorOutcome } from './validator-command.js';
@@ -67,12 +68,12 @@ export async function runValidators(
       label: p.label,
       ok: out.ok,
       durationMs: Math.round(performance.now() - t0),
-      output: out.output,
+      output: redactText(out.output),
       ...(out.exitCode !== undefined ? { exitCode: out.exitCode } : {}),
       ...(out.timedOut ? { timedOut: true } : {}),
-      ...(out.error ? { error: out.error } : {}),
+      ...(out.error ? { error: redactText(out.error) } : {}),
     });
-    gaps.push(...out.gaps);
+    gaps.push(...out.gaps.map(redactGap));
   }
   o.progress({ phase: 'validate', files: done, totalFiles: planned.length, bytes: 0 });
   return { validators, gaps };

@@ -1,13 +1,23 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isCairnError } from '../../errors/index.js';
 import { isolationAvailable } from './isolation.js';
-import { openSandbox, type Sandbox } from './sandbox.js';
+import { openSandbox, removeStaleSandboxes, type Sandbox } from './sandbox.js';
 import { type CommandValidatorRun, runCommandValidator, shellQuote, substitute } from './validator-command.js';
 
 /** A validator run in `sandbox` for item `app`, isolated unless told. */
@@ -67,6 +77,26 @@ describe('drill sandbox and command validators', () => {
     await assert.rejects(openSandbox(file), (e) => isCairnError(e, 'CAIRN_E_USAGE'));
   });
 
+  it('deletes sandboxes left by processes that are gone, never those of a live one', async () => {
+    const dir = join(scratch, 'tmp');
+    mkdirSync(dir);
+    const gone = spawnSync('true').pid;
+    for (const name of [`cairn-drill-${gone}-AbC123`, `cairn-drill-${process.pid}-XyZ789`, 'cairn-drill-other']) {
+      mkdirSync(join(dir, name, 'app'), { recursive: true });
+      writeFileSync(join(dir, name, 'app', 'secret.env'), 'x');
+    }
+    const removed = await removeStaleSandboxes(dir);
+    assert.deepEqual(removed, [join(dir, `cairn-drill-${gone}-AbC123`)]);
+    assert.deepEqual(readdirSync(dir).sort(), ['cairn-drill-other', `cairn-drill-${process.pid}-XyZ789`].sort());
+    const box = await openSandbox();
+    try {
+      assert.match(box.path, new RegExp(`cairn-drill-${process.pid}-[A-Za-z0-9]{6}$`));
+      assert.equal(statSync(box.path).mode & 0o777, 0o700);
+    } finally {
+      await box.cleanup();
+    }
+  });
+
   for (const isolate of [true, false]) {
     it(`runs in the item folder with {restored} substituted and a clean environment (isolate ${isolate})`, async (t) => {
       if (isolate && !isolated) return t.skip('unshare --user --mount is not available here');
@@ -123,6 +153,77 @@ describe('drill sandbox and command validators', () => {
     const inside = await run(sandbox, 'echo a > "$HOME/h" && echo b > "$TMPDIR/t" && echo c > {restored}/new');
     assert.equal(inside.ok, true, inside.output);
     assert.equal(readFileSync(join(sandbox.itemDir('app'), 'new'), 'utf8'), 'c\n');
+  });
+
+  it('a validator cannot lift the fence: no remount read-write, no unmount, no capabilities', async (t) => {
+    if (!isolated) return t.skip('unshare --user --mount is not available here');
+    const outside = join(scratch, `escape-${randomBytes(4).toString('hex')}`);
+    const got = await run(
+      sandbox,
+      `mount -o remount,bind,rw / ; mount -o remount,bind,rw ${shellQuote(scratch)} ; umount {sandbox} ; ` +
+        `grep CapEff /proc/self/status; echo escaped > ${shellQuote(outside)}`,
+    );
+    assert.equal(existsSync(outside), false, `the validator wrote outside the sandbox:\n${got.output}`);
+    assert.equal(got.ok, false);
+    assert.match(got.output, /CapEff:\s+0+\n/);
+    assert.deepEqual(
+      got.gaps.map((g) => g.category),
+      ['sandbox-violation'],
+    );
+  });
+
+  it('keeps no secret of the restored files in its output or gap message', async () => {
+    writeFileSync(
+      join(sandbox.itemDir('app'), 'app.env'),
+      'DB_PASSWORD=hunter2-s3cret\nAWS_KEY=AKIAIOSFODNN7QWERTYU\n',
+    );
+    const got = await run(sandbox, 'cat app.env; exit 1');
+    assert.equal(got.ok, false);
+    assert.doesNotMatch(got.output, /hunter2-s3cret|AKIAIOSFODNN7QWERTYU/);
+    assert.match(got.output, /DB_PASSWORD=\[REDACTED:password\]/);
+    assert.match(got.output, /\[REDACTED:aws-access-key-id\]/);
+    assert.equal(got.gaps.length, 1);
+    assert.doesNotMatch(got.gaps[0]!.message, /AKIAIOSFODNN7QWERTYU/);
+  });
+
+  it('leaks none of the environment of the process running the drill (CAIRN_PASSWORD, AWS_*, VAULT_TOKEN)', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      CAIRN_PASSWORD: 'drill-env-secret',
+      AWS_SECRET_ACCESS_KEY: 'drill-env-secret',
+      VAULT_TOKEN: 'drill-env-secret',
+      CAIRN_TOKEN: 'drill-env-secret',
+    });
+    try {
+      for (const isolate of isolated ? [true, false] : [false]) {
+        // (The parent's /proc/PID/environ is the CLI test's business: this process started without them.)
+        const got = await run(sandbox, 'env', { isolate });
+        assert.equal(got.ok, true, got.output);
+        assert.doesNotMatch(got.output, /drill-env-secret|CAIRN_PASSWORD|VAULT_TOKEN|AWS_/);
+      }
+    } finally {
+      for (const k of ['CAIRN_PASSWORD', 'AWS_SECRET_ACCESS_KEY', 'VAULT_TOKEN', 'CAIRN_TOKEN']) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    }
+  });
+
+  it('substitutes a sandbox path holding quotes, spaces and $(…) as one word: nothing is injected', async () => {
+    const evil = join(scratch, `evil $(touch pwned) \`touch pwned2\` ';touch pwned3;'`);
+    const box = await openSandbox(evil);
+    mkdirSync(box.itemDir('app'));
+    writeFileSync(join(box.itemDir('app'), 'x.conf'), 'x\n');
+    for (const isolate of isolated ? [true, false] : [false]) {
+      const got = await run(box, 'test -f {restored}/x.conf && printf "%s\\n" {restored} {sandbox}', { isolate });
+      assert.equal(got.ok, true, got.output);
+      assert.deepEqual(got.output.trim().split('\n'), [box.itemDir('app'), box.path]);
+    }
+    for (const f of ['pwned', 'pwned2', 'pwned3']) {
+      assert.equal(existsSync(join(box.itemDir('app'), f)), false, f);
+      assert.equal(existsSync(join(box.path, f)), false, f);
+      assert.equal(existsSync(join(process.cwd(), f)), false, f);
+    }
   });
 
   describe('network', () => {

@@ -1,7 +1,10 @@
 import type { DrillGapFound } from '../../catalog/index.js';
+import { findSecrets, redactSecrets } from '../../policy/index.js';
 import { runProcess } from '../../sources/index.js';
-import { invocation } from './isolation.js';
+import { invocation, shellQuote } from './isolation.js';
 import type { Sandbox } from './sandbox.js';
+
+export { shellQuote };
 
 /** What a validator leaves in the drill record: its verdict, the tail of its output, the gaps it found. */
 export interface ValidatorOutcome {
@@ -33,11 +36,6 @@ export interface CommandValidatorRun {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** POSIX single quotes: the substituted paths stay one word whatever they contain. */
-export function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
-
 export function substitute(template: string, vars: Readonly<Record<string, string>>): string {
   return template.replace(/\{(restored|item|sandbox)\}/g, (_, name: string) => shellQuote(vars[name] ?? ''));
 }
@@ -67,7 +65,8 @@ export async function runCommandValidator(r: CommandValidatorRun): Promise<Valid
     maxOutput: OUTPUT_LIMIT,
     ...(r.signal ? { signal: r.signal } : {}),
   });
-  const output = tail(Buffer.concat([got.stdout, Buffer.from(got.stderr, 'utf8')]));
+  // Redacted whole, then cut: a secret split by the cut would no longer be recognised.
+  const output = tail(redactBytes(Buffer.concat([got.stdout, Buffer.from(got.stderr, 'utf8')])));
   const base = { output, exitCode: got.code, timedOut: got.timedOut };
   const gap = (category: DrillGapFound['category'], key: string, message: string): DrillGapFound => ({
     item: r.item,
@@ -123,6 +122,10 @@ function missingProgram(output: string): string | undefined {
 function lastLine(output: string): string {
   const lines = output.trim().split('\n');
   return (lines[lines.length - 1] ?? '').slice(0, 300);
+}
+
+function redactBytes(bytes: Buffer): Buffer {
+  return redactSecrets(bytes, findSecrets(bytes, 'validator-output.txt'));
 }
 
 function tail(bytes: Buffer): string {
