@@ -110,11 +110,30 @@ for (const target of catalogTargets) {
       assert.equal((await c.drills.get('dr-ffff'))?.withinSla, false);
     });
 
+    it('refuses a second running drill of one plan, also from another connection at once', async (tc) => {
+      const [a, b] = await fresh(tc);
+      const results = await Promise.allSettled([
+        a.drills.insert(drill({ id: 'dr-1111' })),
+        b.drills.insert(drill({ id: 'dr-2222' })),
+      ]);
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1, 'exactly one runs');
+      const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      assert.ok(
+        isCairnError(refused.reason, 'CAIRN_E_REPO_LOCKED') &&
+          /quarterly-prod is running already/.test(refused.reason.message),
+        String(refused.reason),
+      );
+      const winner = results[0]!.status === 'fulfilled' ? 'dr-1111' : 'dr-2222';
+      assert.equal(await a.drills.finish(winner, finished), true);
+      await a.drills.insert(drill({ id: 'dr-3333' })); // the plan is free again
+      await a.drills.insert(drill({ id: 'dr-4444', plan: 'weekly-dev' })); // another plan runs beside it
+    });
+
     it('finds a drill by a unique prefix of 6 characters or more, and says when it is ambiguous', async (tc) => {
       const [c] = await fresh(tc);
       await c.drills.insert(drill({ id: 'dr-aaaa11' }));
-      await c.drills.insert(drill({ id: 'dr-aaaa22' }));
-      await c.drills.insert(drill({ id: 'dr-aaaa2233' }));
+      await c.drills.insert(drill({ id: 'dr-aaaa22', plan: 'monthly-staging' }));
+      await c.drills.insert(drill({ id: 'dr-aaaa2233', plan: 'weekly-dev' }));
       assert.equal((await c.drills.get('dr-aaaa1'))?.id, 'dr-aaaa11');
       assert.equal((await c.drills.get(' DR-AAAA1 '))?.id, 'dr-aaaa11', 'trimmed, case-insensitive');
       assert.equal((await c.drills.get('dr-aaaa22'))?.id, 'dr-aaaa22', 'a full id wins over longer ids it prefixes');

@@ -71,14 +71,26 @@ export class KyselyDrillRecords implements DrillRecords {
       signoff_required: JSON.stringify(r.signoffRequired),
       ...finishColumns(r),
     };
+    // No conflict target: a running drill of the same plan (drills_running_plan_uq) refuses it too.
     const inserted = await this.#db
       .insertInto('drills')
       .values(row)
-      .onConflict((oc) => oc.column('id').doNothing())
+      .onConflict((oc) => oc.doNothing())
       .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
-      throw new CairnError('CAIRN_E_EXISTS', `drill ${r.id} exists already`, { id: r.id });
-    }
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return;
+    const same = await this.#db.selectFrom('drills').select('id').where('id', '=', r.id).executeTakeFirst();
+    if (same) throw new CairnError('CAIRN_E_EXISTS', `drill ${r.id} exists already`, { id: r.id });
+    const running = await this.#db
+      .selectFrom('drills')
+      .select(['id', 'started_at', 'actor'])
+      .where('plan', '=', r.plan)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    throw new CairnError(
+      'CAIRN_E_REPO_LOCKED',
+      `drill plan ${r.plan} is running already${running ? ` (drill ${running.id}, started ${running.started_at} by ${running.actor})` : ''}; wait for it to finish`,
+      { plan: r.plan, ...(running ? { drill: running.id } : {}) },
+    );
   }
 
   async finish(id: string, f: DrillFinish): Promise<boolean> {

@@ -45,6 +45,14 @@ export function monitoringTables(dialect: CatalogDialect): Migration {
         .execute();
       await db.schema.createIndex('drills_plan_started_idx').on('drills').columns(['plan', 'started_at']).execute();
       await db.schema.createIndex('drills_started_idx').on('drills').column('started_at').execute();
+      // One running drill per plan, across every process and replica sharing the catalog.
+      await db.schema
+        .createIndex('drills_running_plan_uq')
+        .on('drills')
+        .column('plan')
+        .unique()
+        .where(sql.ref('status'), '=', 'running')
+        .execute();
 
       await db.schema
         .createTable('drill_signoffs')
