@@ -8,6 +8,9 @@
 #                 (bench/catalog-search.ts, bench/http-search.ts); 0 skips
 #   BENCH_ROWS    1000000 × BENCH_SCALE            BENCH_DIALECTS  "sqlite postgres" (PostgreSQL: BENCH_PG_URL)
 #   BENCH_RELEASE 1 runs bench/release.sh: a pipeline round (deploy start + gate + deploy finish) and drift; 0 skips
+#   BENCH_DRILL   1 runs bench/drill.sh: a recovery drill of 20 items (restore + 3 validators) beside restic, and the
+#                 monthly report at scale (bench/report-scale.ts; BENCH_REPORT=0 skips that part); 0 skips
+#   BENCH_ONLY    drill runs only that step (the same as `bash bench/drill.sh`)
 #   BENCH_S3      1 ends with bench/s3.sh: Cairn and restic on a local Ceph RGW (starts its own); 0 skips
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +32,7 @@ export BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes BORG_RELOCATED_REPO_ACCESS
 
 # shellcheck source=bench/lib/common.sh
 source "$ROOT/bench/lib/common.sh"
+[[ ${BENCH_ONLY:-} == drill ]] && exec bash bench/drill.sh
 
 size_of() { du -sb "$1" 2>/dev/null | cut -f1; }
 # Where a restore put the corpus: restic keeps the absolute path, borg the relative one.
@@ -183,6 +187,12 @@ fi
 if [[ ${BENCH_RELEASE:-1} == 1 ]]; then
   say "release pipeline: pre-deploy + gate + post-deploy of 20 items; drift against the metadata walk (BENCH_RELEASE=0 skips)"
   bash bench/release.sh
+fi
+
+# --- recovery drill and monthly report (BENCHMARKS.md, "Recovery drills and the monthly report") ------------
+if [[ ${BENCH_DRILL:-1} == 1 ]]; then
+  say "recovery drill of 20 items (restore + 3 validators) beside restic; the monthly report at scale (BENCH_DRILL=0 skips)"
+  bash bench/drill.sh
 fi
 
 # --- on S3 (BENCHMARKS.md, "On S3: Ceph RGW") --------------------------------------------------------------
