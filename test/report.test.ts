@@ -97,4 +97,39 @@ describe('cairn report', () => {
     assert.equal(notReport.code, 2);
     assert.match(notReport.stderr, /not a Cairn monthly report/);
   });
+
+  it('a forget records the snapshots it removed with their retention dates; the report reads them (runs last)', () => {
+    assert.equal(f.cli(['snapshot', '--item', 'app-prod', '--json']).code, 0);
+    const snaps = f.cli(['snapshots', '--item', 'app-prod', '--json']).json<{ snapshots: Array<{ id: string }> }>();
+    const victim = snaps.snapshots.at(-1)!.id;
+    const forget = f.cli(['forget', victim]);
+    assert.equal(forget.code, 0, forget.stderr);
+    const [event] = f.cli(['audit', 'log', '--action', 'forget', '--result', 'ok', '--json']).json<{
+      events: Array<{ seq: number; details: { removed: Array<Record<string, unknown>>; removedCount: number } }>;
+    }>().events;
+    assert.equal(event?.details.removedCount, 1);
+    assert.deepEqual(Object.keys(event!.details.removed[0]!).sort(), ['id', 'item', 'retainUntil', 'tier', 'time']);
+    assert.equal(event!.details.removed[0]!.id, victim);
+    const out = join(f.dir, 'after-forget.json');
+    assert.equal(f.cli(['report', '--month', month, '--format', 'json', '--out', out]).code, 0);
+    const figures = (
+      JSON.parse(readFileSync(out, 'utf8')) as {
+        report: {
+          figures: Array<{
+            id: string;
+            value: unknown;
+            note?: string;
+            evidence: { snapshots: string[]; events: number[] };
+          }>;
+        };
+      }
+    ).report.figures;
+    const deletions = figures.find((x) => x.id === 'retention.deletions')!;
+    assert.deepEqual(deletions.evidence.snapshots, [victim]);
+    assert.deepEqual(deletions.evidence.events, [event!.seq]);
+    const early = figures.find((x) => x.id === 'retention.deleted-before-retention')!;
+    assert.equal(early.value, 0);
+    assert.match(early.note ?? '', /1 of 1 removed snapshots itemised/);
+    assert.equal(f.cli(['report', 'verify', out]).code, 0);
+  });
 });

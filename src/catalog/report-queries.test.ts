@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { GENESIS_HASH } from '../audit/index.js';
+import type { KyselyAuditStore } from './audit-store.js';
 import type { AuditEventRecord } from './audit-types.js';
 import { openCatalog } from './index.js';
 import { isReportEvent } from './report-queries.js';
 import { catalogTargets, hexId, snapshotRecord, verificationRecord } from './test-support.js';
+import type { Catalog } from './types.js';
 
+const rawDb = (c: Catalog) => (c.audit as KyselyAuditStore).db;
 const since = '2026-11-01T00:00:00.000Z';
 const until = '2026-12-01T00:00:00.000Z';
 
@@ -125,17 +129,93 @@ for (const target of catalogTargets) {
           'the database filters as isReportEvent does',
         );
         assert.deepEqual(events[0]?.details, { n: appended[2]!.seq });
+        const at = (i: number) => appended[i]!.seq;
+        const of = (action: string, result: string) =>
+          appended.find((e) => e.action === action && e.result === result && e.time >= since && e.time < until)!.seq;
         assert.deepEqual(await catalog.reports.eventCounts(since, until), [
-          { action: 'alert.raised', result: 'ok', count: 1 },
-          { action: 'alerts', result: 'ok', count: 1 },
-          { action: 'drill.finish', result: 'ok', count: 1 },
-          { action: 'forget', result: 'ok', count: 1 },
-          { action: 'forget', result: 'requested', count: 1 },
-          { action: 'snapshots.create', result: 'failed', count: 1 },
-          { action: 'snapshots.create', result: 'ok', count: 1 },
-          { action: 'snapshots.search', result: 'denied', count: 1 },
-          { action: 'snapshots.search', result: 'ok', count: 1 },
+          {
+            action: 'alert.raised',
+            result: 'ok',
+            count: 1,
+            first: of('alert.raised', 'ok'),
+            last: of('alert.raised', 'ok'),
+          },
+          { action: 'alerts', result: 'ok', count: 1, first: of('alerts', 'ok'), last: of('alerts', 'ok') },
+          {
+            action: 'drill.finish',
+            result: 'ok',
+            count: 1,
+            first: of('drill.finish', 'ok'),
+            last: of('drill.finish', 'ok'),
+          },
+          { action: 'forget', result: 'ok', count: 1, first: of('forget', 'ok'), last: of('forget', 'ok') },
+          {
+            action: 'forget',
+            result: 'requested',
+            count: 1,
+            first: of('forget', 'requested'),
+            last: of('forget', 'requested'),
+          },
+          {
+            action: 'snapshots.create',
+            result: 'failed',
+            count: 1,
+            first: of('snapshots.create', 'failed'),
+            last: of('snapshots.create', 'failed'),
+          },
+          {
+            action: 'snapshots.create',
+            result: 'ok',
+            count: 1,
+            first: of('snapshots.create', 'ok'),
+            last: of('snapshots.create', 'ok'),
+          },
+          {
+            action: 'snapshots.search',
+            result: 'denied',
+            count: 1,
+            first: of('snapshots.search', 'denied'),
+            last: of('snapshots.search', 'denied'),
+          },
+          {
+            action: 'snapshots.search',
+            result: 'ok',
+            count: 1,
+            first: of('snapshots.search', 'ok'),
+            last: of('snapshots.search', 'ok'),
+          },
         ]);
+        // The chain's links checked by the database: whole, then a link broken, then a seq missing.
+        const last = appended.at(-1)!;
+        const whole = await catalog.reports.chainBreak({ seq: 0, hash: GENESIS_HASH }, last.seq, [at(4)]);
+        assert.deepEqual(whole, { hashes: new Map([[at(4), appended[4]!.hash]]) });
+        const wrongAnchor = await catalog.reports.chainBreak({ seq: 0, hash: 'f'.repeat(64) }, last.seq, []);
+        assert.deepEqual(wrongAnchor.broken, { seq: 1, missing: false });
+        await sql`UPDATE audit_events SET prev_hash = ${'e'.repeat(64)} WHERE seq = ${at(6)}`.execute(rawDb(catalog));
+        assert.deepEqual((await catalog.reports.chainBreak({ seq: 0, hash: GENESIS_HASH }, last.seq, [])).broken, {
+          seq: at(6),
+          missing: false,
+        });
+        await sql`DELETE FROM audit_events WHERE seq = ${at(3)}`.execute(rawDb(catalog));
+        assert.deepEqual((await catalog.reports.chainBreak({ seq: 0, hash: GENESIS_HASH }, last.seq, [])).broken, {
+          seq: at(3),
+          missing: true,
+        });
+        await sql`DELETE FROM audit_events WHERE seq = ${last.seq}`.execute(rawDb(catalog));
+        assert.deepEqual(
+          (await catalog.reports.chainBreak({ seq: at(5), hash: appended[5]!.hash }, last.seq, [])).broken,
+          {
+            seq: at(6),
+            missing: false,
+          },
+        );
+        assert.deepEqual(
+          (await catalog.reports.chainBreak({ seq: at(6), hash: appended[6]!.hash }, last.seq, [])).broken,
+          {
+            seq: last.seq,
+            missing: true,
+          },
+        );
         assert.deepEqual(await catalog.reports.events('2026-09-01T00:00:00.000Z', '2026-10-01T00:00:00.000Z'), []);
         assert.deepEqual(await catalog.reports.snapshots('2026-10-01T00:00:00.000Z'), []);
       } finally {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { AuditEventRecord, AuditResult } from './audit-types.js';
 import { prefixRange } from './run-criteria.js';
 import type { CatalogDatabase } from './schema.js';
@@ -25,8 +25,18 @@ export interface ReportQueries {
   eventBounds(since: string, until: string): Promise<{ first: number; last: number; count: number } | undefined>;
   /** The chain's links after `afterSeq`, oldest first, at most `limit`: enough to check it without reading events. */
   chainLinks(afterSeq: number, limit: number): Promise<Array<{ seq: number; prevHash: string; hash: string }>>;
-  /** Every audit event in [since, until), counted by action and result. */
-  eventCounts(since: string, until: string): Promise<Array<{ action: string; result: string; count: number }>>;
+  /**
+   * The chain's links in (after.seq, toSeq] checked by the database: the first seq that is missing or
+   * whose prevHash is not the hash before it (after.hash for the first), or undefined when every link
+   * holds; and the catalog's hashes at the seqs asked for (`at`).
+   */
+  chainBreak(
+    after: { seq: number; hash: string },
+    toSeq: number,
+    at: readonly number[],
+  ): Promise<{ broken?: { seq: number; missing: boolean }; hashes: Map<number, string> }>;
+  /** Every audit event in [since, until), counted by action and result, with each group's first and last seq. */
+  eventCounts(since: string, until: string): Promise<EventCount[]>;
 }
 
 export interface ReportSnapshotRow {
@@ -45,6 +55,14 @@ export interface ReportVerificationRow {
   readonly item: string;
   readonly environment: string | null;
   readonly time: string;
+}
+
+export interface EventCount {
+  readonly action: string;
+  readonly result: string;
+  readonly count: number;
+  readonly first: number;
+  readonly last: number;
 }
 
 /** The fields of an audit event the report reads. */
@@ -229,18 +247,89 @@ export class KyselyReportQueries implements ReportQueries {
     return rows.map((r) => ({ seq: Number(r.seq), prevHash: r.prev_hash, hash: r.hash }));
   }
 
-  async eventCounts(since: string, until: string): Promise<Array<{ action: string; result: string; count: number }>> {
+  async chainBreak(
+    after: { seq: number; hash: string },
+    toSeq: number,
+    at: readonly number[],
+  ): Promise<{ broken?: { seq: number; missing: boolean }; hashes: Map<number, string> }> {
+    const hashes = new Map<number, string>();
+    for (const part of chunks(at, 500)) {
+      const rows = await this.#db.selectFrom('audit_events').select(['seq', 'hash']).where('seq', 'in', part).execute();
+      for (const r of rows) hashes.set(Number(r.seq), r.hash);
+    }
+    if (toSeq <= after.seq) return { hashes };
+    const first = await this.#db
+      .selectFrom('audit_events')
+      .select(['prev_hash'])
+      .where('seq', '=', after.seq + 1)
+      .executeTakeFirst();
+    if (!first) return { broken: { seq: after.seq + 1, missing: true }, hashes };
+    if (first.prev_hash !== after.hash) return { broken: { seq: after.seq + 1, missing: false }, hashes };
+    // One pass over the links; a gap is found by counting (seq is the primary key, without gaps when whole).
+    const link = await sql<{ seq: number | string }>`
+      SELECT b.seq AS seq FROM audit_events b JOIN audit_events a ON a.seq = b.seq - 1
+      WHERE b.seq > ${after.seq + 1} AND b.seq <= ${toSeq} AND a.hash <> b.prev_hash ORDER BY b.seq LIMIT 1`.execute(
+      this.#db,
+    );
+    const unlinked = link.rows[0] ? Number(link.rows[0].seq) : undefined;
+    const missing = await this.#firstMissing(after.seq + 1, unlinked ?? toSeq);
+    if (missing !== undefined) return { broken: { seq: missing, missing: true }, hashes };
+    if (unlinked !== undefined) return { broken: { seq: unlinked, missing: false }, hashes };
+    return { hashes };
+  }
+
+  /** The first seq in [from, to] with no event, by halving the range on counts (cheap on the primary key). */
+  async #firstMissing(from: number, to: number): Promise<number | undefined> {
+    const count = async (lo: number, hi: number) => {
+      const row = await this.#db
+        .selectFrom('audit_events')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('seq', '>=', lo)
+        .where('seq', '<=', hi)
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    };
+    if (to < from || (await count(from, to)) === to - from + 1) return undefined;
+    let lo = from;
+    let hi = to;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if ((await count(lo, mid)) < mid - lo + 1) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  async eventCounts(since: string, until: string): Promise<EventCount[]> {
     const rows = await this.#db
       .selectFrom('audit_events')
-      .select((eb) => ['action', 'result', eb.fn.countAll<number | string>().as('n')])
+      .select((eb) => [
+        'action',
+        'result',
+        eb.fn.countAll<number | string>().as('n'),
+        eb.fn.min('seq').as('first'),
+        eb.fn.max('seq').as('last'),
+      ])
       .where('time', '>=', since)
       .where('time', '<', until)
       .groupBy(['action', 'result'])
       .orderBy('action')
       .orderBy('result')
       .execute();
-    return rows.map((r) => ({ action: r.action, result: r.result, count: Number(r.n) }));
+    return rows.map((r) => ({
+      action: r.action,
+      result: r.result,
+      count: Number(r.n),
+      first: Number(r.first),
+      last: Number(r.last),
+    }));
   }
+}
+
+function chunks<T>(values: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < values.length; i += size) out.push(values.slice(i, i + size));
+  return out;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

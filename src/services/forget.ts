@@ -11,6 +11,8 @@ export interface ForgetDecision {
   readonly action: 'keep' | 'remove' | 'retained';
   readonly reasons: readonly string[];
   readonly retainUntil?: string;
+  /** The snapshot's tier (removals: recorded in the audit event, docs/REPORTS.md). */
+  readonly tier?: string | null;
   /** The legal hold that keeps it (`cairn hold remove` lifts it). */
   readonly hold?: HoldRecord;
 }
@@ -108,6 +110,8 @@ export async function forgetByPolicy(
           time: s.time,
           action: 'remove',
           reasons: [`not kept by tier ${tier.name} rules`],
+          ...(until ? { retainUntil: until } : {}),
+          tier: s.tier,
         });
     }
   }
@@ -158,7 +162,15 @@ export async function forgetSnapshots(
         { id: s.id, retainUntil: until },
       );
     }
-    decisions.push({ id: s.id, item: s.item, time: s.time, action: 'remove', reasons: ['named on the command line'] });
+    decisions.push({
+      id: s.id,
+      item: s.item,
+      time: s.time,
+      action: 'remove',
+      reasons: ['named on the command line'],
+      ...(until ? { retainUntil: until } : {}),
+      tier: s.tier,
+    });
   }
   if (!opts.dryRun) {
     const lock = await repo.lock(true, 'forget');
@@ -169,6 +181,34 @@ export async function forgetSnapshots(
     }
   }
   return { dryRun: opts.dryRun ?? false, decisions, removed: decisions.length, retained: 0 };
+}
+
+/** Audit details of removals are kept under this many bytes (the log keeps 8 KiB per event). */
+const REMOVED_BUDGET = 5000;
+
+/**
+ * What a forget that ran removed, for its audit event (the monthly report's retention figures,
+ * docs/REPORTS.md): `removed: [{ id, item, time, retainUntil, tier }]` (retainUntil: the effective
+ * retention date that had passed, null when there was none), `removedCount`, and when the list
+ * would pass ~5 KB, the first ones and `removedOmitted` (how many are not itemised). {} for a dry run.
+ */
+export function removalAuditDetails(r: ForgetResult): Record<string, unknown> {
+  if (r.dryRun) return {};
+  const all = r.decisions.filter((d) => d.action === 'remove');
+  if (all.length === 0) return {};
+  const removed: Array<Record<string, unknown>> = [];
+  let bytes = 0;
+  for (const d of all) {
+    const entry = { id: d.id, item: d.item, time: d.time, retainUntil: d.retainUntil ?? null, tier: d.tier ?? null };
+    bytes += Buffer.byteLength(JSON.stringify(entry)) + 1;
+    if (bytes > REMOVED_BUDGET) break;
+    removed.push(entry);
+  }
+  return {
+    removed,
+    removedCount: all.length,
+    ...(removed.length < all.length ? { removedOmitted: all.length - removed.length } : {}),
+  };
 }
 
 /** The snapshot object first (the commit point), then what leaned on it, then the catalog rows. */

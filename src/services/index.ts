@@ -9,13 +9,16 @@ export {
   alertMessage,
   type BackupOutcome,
   backupFailedKey,
+  checkCoverageAlerts,
   type DeliveryCounts,
   MONITOR_IDENTITY,
+  outOfRpoKey,
   type RaiseInput,
   recordBackupOutcome,
+  recordSnapshotOutcomes,
 } from './alerts/index.js';
 export { verifyAuditTrail } from './audit-verify.js';
-export { CANARY_IDENTITY, type CanaryOptions, canaryPolicy, runCanary } from './canary.js';
+export { CANARY_IDENTITY, type CanaryOptions, canaryPolicy, canaryTimeoutMs, runCanary } from './canary.js';
 export { rebuildCatalog, syncCatalog } from './catalog-sync.js';
 export { checkChangeTicket, type TicketCheck, type TicketState, ticketRequired } from './change-tickets/index.js';
 export { type CheckReport, type CheckRequest, checkRepository } from './check.js';
@@ -62,7 +65,7 @@ export {
   signOffDrill,
 } from './drill/index.js';
 export { environmentItems, knownEnvironment } from './environments.js';
-export { type ForgetResult, forgetByPolicy, forgetSnapshots } from './forget.js';
+export { type ForgetResult, forgetByPolicy, forgetSnapshots, removalAuditDetails } from './forget.js';
 export { evaluateGate, type GateCheck, type GateItem, type GateReport } from './gate.js';
 export {
   type Governance,

@@ -2,7 +2,14 @@ import type { Command } from 'commander';
 import type { Catalog } from '../../catalog/index.js';
 import { CairnError } from '../../errors/index.js';
 import type { ApprovalView } from '../../server/index.js';
-import { type ForgetResult, forgetByPolicy, forgetSnapshots, type PruneResult, prune } from '../../services/index.js';
+import {
+  type ForgetResult,
+  forgetByPolicy,
+  forgetSnapshots,
+  type PruneResult,
+  prune,
+  removalAuditDetails,
+} from '../../services/index.js';
 import type { Context } from '../context.js';
 import { fmtBytes, table } from '../output.js';
 import { action, collect } from '../run.js';
@@ -61,6 +68,7 @@ export function registerRetention(program: Command): void {
                 ...(opts.item ? { items: opts.item } : {}),
               })
             : await forgetSnapshots(session.repo, session.catalog, ids, { dryRun: opts.dryRun ?? false });
+          ctx.addAuditDetails(removalAuditDetails(result));
           const pruned = opts.prune && !opts.dryRun ? await prune(session.repo, {}) : undefined;
           ctx.out.result({ ...result, ...(pruned ? { prune: pruned } : {}) }, () => renderForget(result));
           return 0;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { CairnError } from '../../errors/index.js';
+import { type ForgetResult, removalAuditDetails } from '../../services/index.js';
 import { pendingApproval, requirePermission } from '../approval-answer.js';
 import type { ServerContext } from '../context.js';
 import { callerOf } from '../request-audit.js';
@@ -48,6 +49,8 @@ export function registerRetentionRoutes(app: FastifyInstance, ctx: ServerContext
     },
     target: (req) =>
       req.body.ids?.length ? req.body.ids.join(',') : `policy:${req.body.items?.join(',') ?? 'all items'}`,
+    outcome: (r) =>
+      Array.isArray((r as Partial<ForgetResult>)?.decisions) ? { details: removalAuditDetails(r as ForgetResult) } : {},
     handle: async (req) => {
       const b = req.body;
       const ids = b.ids ?? [];

@@ -1,5 +1,6 @@
 import type { AccessControl, Approval, Identity } from '../../auth/index.js';
 import { isCairnError } from '../../errors/index.js';
+import { type ForgetResult, removalAuditDetails } from '../../services/index.js';
 import type { Caller } from '../backend.js';
 import { runAction } from './approval-actions.js';
 import type { WireContext } from './wire-context.js';
@@ -64,8 +65,11 @@ export async function executeApproved(
 
 function summary(result: unknown): Record<string, unknown> {
   const r = (result ?? {}) as { removed?: unknown; released?: unknown; prune?: { bytesFreed?: unknown } };
+  // A forget: which snapshots it removed, with their retention dates (the monthly report reads them).
+  const forgot = Array.isArray((r as Partial<ForgetResult>).decisions) ? removalAuditDetails(r as ForgetResult) : {};
   return {
     ...(r.removed !== undefined ? { removed: r.removed } : {}),
+    ...forgot,
     ...(r.released !== undefined ? { released: r.released } : {}),
     ...(r.prune ? { bytesFreed: r.prune.bytesFreed } : {}),
   };

@@ -8,26 +8,25 @@ import {
   signatureValid,
 } from '../../audit/index.js';
 import type { AuditEventRecord, ReportQueries } from '../../catalog/index.js';
-import { covering } from './audit-range.js';
+import { checkpointRanges, covering } from './audit-range.js';
 import type { ChainCheck } from './types.js';
-
-const PAGE = 10_000;
 
 /**
  * The month's chain in the catalog against the signed checkpoints, without reading its events: the
- * hash links from the checkpoint before the month to the first one after it, each of those
- * checkpoints signed by the pinned key and vouching for the catalog's hash at its seq, and the
- * events the report reads hashing as they were written. `verify` compares the contents with the
- * checkpoints' sealed copies (audit-range.ts).
+ * database checks the hash links from the checkpoint before the month (the anchor) to the first one
+ * after it (the end); both are read and must be signed by the pinned key and vouch for the catalog's
+ * hash at their seq. A signed hash at the end commits to every event before it, so the checkpoints
+ * in between add nothing and are not opened (1000 events each: a month can have a thousand). The
+ * events the report reads must hash as they were written. `verify` opens every checkpoint of the
+ * month and compares the contents with their sealed copies (audit-range.ts).
  */
 export async function checkCatalogChain(
-  reports: Pick<ReportQueries, 'eventBounds' | 'chainLinks'>,
+  reports: Pick<ReportQueries, 'chainBreak'>,
   store: CheckpointStore,
-  since: Date,
-  until: Date,
+  /** The month's first and last seq and its event count (from the counts by action), undefined when none. */
+  bounds: { first: number; last: number; count: number } | undefined,
   read: readonly AuditEventRecord[],
 ): Promise<ChainCheck> {
-  const bounds = await reports.eventBounds(since.toISOString(), until.toISOString());
   const empty = { ok: true, events: 0, from: null, to: null, checkpoints: [] };
   if (!bounds) return empty;
   const fail = (seq: number, message: string): ChainCheck => ({
@@ -43,10 +42,10 @@ export async function checkCatalogChain(
   const names = await store.list();
   const seqOf = (n: string) => seqOfCheckpointName(n) ?? 0;
   const anchorName = names.filter((n) => seqOf(n) < bounds.first).at(-1);
-  const endSeq = names.map(seqOf).find((s) => s >= bounds.last);
-  if (endSeq === undefined) return fail(bounds.last, `events up to ${bounds.last} are in no signed checkpoint yet`);
-  const loaded: Array<{ name: string; cp: SignedCheckpoint }> = [];
-  for (const name of names.filter((n) => n === anchorName || (seqOf(n) >= bounds.first && seqOf(n) <= endSeq))) {
+  const endName = names.find((n) => seqOf(n) >= bounds.last);
+  if (endName === undefined) return fail(bounds.last, `events up to ${bounds.last} are in no signed checkpoint yet`);
+  const signed: SignedCheckpoint[] = [];
+  for (const name of anchorName ? [anchorName, endName] : [endName]) {
     let cp: SignedCheckpoint;
     try {
       cp = parseCheckpoint(name, await store.get(name));
@@ -55,25 +54,15 @@ export async function checkCatalogChain(
     }
     if (cp.seq !== seqOf(name) || !signatureValid(cp, pinned))
       return fail(seqOf(name), `${name} is not signed by the pinned audit key`);
-    loaded.push({ name, cp });
+    signed.push(cp);
   }
-  const anchor = loaded.find((l) => l.name === anchorName)?.cp;
-  const signedAt = new Map<number, string[]>();
-  for (const { cp } of loaded) signedAt.set(cp.seq, [...(signedAt.get(cp.seq) ?? []), cp.hash]);
-  let seq = anchor?.seq ?? 0;
-  let hash = anchor?.hash ?? GENESIS_HASH;
-  while (seq < endSeq) {
-    const links = await reports.chainLinks(seq, Math.min(PAGE, endSeq - seq));
-    if (links.length === 0) return fail(seq + 1, `event ${seq + 1} is missing from the catalog`);
-    for (const l of links) {
-      if (l.seq !== seq + 1) return fail(seq + 1, `event ${seq + 1} is missing from the catalog`);
-      if (l.prevHash !== hash) return fail(l.seq, `event ${l.seq} does not follow event ${seq} in the catalog`);
-      seq = l.seq;
-      hash = l.hash;
-      if (signedAt.get(seq)?.some((h) => h !== hash))
-        return fail(seq, `the catalog's chain at ${seq} is not the one a checkpoint signed`);
-    }
-  }
+  const anchor = anchorName ? signed[0]! : { seq: 0, hash: GENESIS_HASH };
+  const end = signed.at(-1)!;
+  const { broken, hashes } = await reports.chainBreak(anchor, end.seq, [end.seq]);
+  if (broken?.missing) return fail(broken.seq, `event ${broken.seq} is missing from the catalog`);
+  if (broken) return fail(broken.seq, `event ${broken.seq} does not follow event ${broken.seq - 1} in the catalog`);
+  if (hashes.get(end.seq) !== end.hash)
+    return fail(end.seq, `the catalog's chain at ${end.seq} is not the one ${endName} signed`);
   const edited = read.find((e) => !hashMatches(e));
   if (edited)
     return fail(edited.seq, `event ${edited.seq} was edited in the catalog: its fields no longer give its hash`);
@@ -82,6 +71,6 @@ export async function checkCatalogChain(
     events: bounds.count,
     from: bounds.first,
     to: bounds.last,
-    checkpoints: covering(loaded, bounds.first, bounds.last),
+    checkpoints: covering(checkpointRanges(names), bounds.first, bounds.last),
   };
 }

@@ -1,6 +1,5 @@
 import type { AuditEvent } from '../../audit/index.js';
 import type { ReportEventRow, ReportSnapshotRow, ReportVerificationRow } from '../../catalog/index.js';
-import { isReportEvent } from '../../catalog/index.js';
 import { mapLimit, type Repository } from '../../repo/index.js';
 import { RepositoryCheckpointStore } from '../audit-checkpoints.js';
 import { readHolds } from '../hold.js';
@@ -35,15 +34,23 @@ export async function factsFromCatalog(
     verifications,
     latestVerification: new Map(latest.map((l) => [l.snapshotId, l.time])),
     events,
-    eventCounts,
+    eventCounts: eventCounts.map(({ action, result, count }) => ({ action, result, count })),
     holds: await holdsOf(session.repo),
     chain: await checkCatalogChain(
       catalog.reports,
       new RepositoryCheckpointStore(session.repo),
-      range.start,
-      until,
+      boundsOf(eventCounts),
       events,
     ),
+  };
+}
+
+function boundsOf(counts: ReadonlyArray<{ count: number; first: number; last: number }>) {
+  if (counts.length === 0) return undefined;
+  return {
+    first: Math.min(...counts.map((c) => c.first)),
+    last: Math.max(...counts.map((c) => c.last)),
+    count: counts.reduce((n, c) => n + c.count, 0),
   };
 }
 
@@ -112,7 +119,7 @@ export async function factsFromRepository(
     snapshots,
     verifications,
     latestVerification,
-    events: events.filter(isReportEvent).map(eventRow),
+    events: events.flatMap((e) => (e.full ? [eventRow(e.full)] : [])),
     eventCounts: [...counts.values()].sort((a, b) =>
       a.action < b.action ? -1 : a.action > b.action ? 1 : a.result < b.result ? -1 : 1,
     ),

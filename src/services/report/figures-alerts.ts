@@ -64,6 +64,21 @@ export function failureFigures(f: ReportFacts): Figure[] {
     (e) => /^schedule\.(late|escalation|failed)$/.test(e.action) || e.action.startsWith('anomaly.'),
   );
   const otherBy = groupCount(other.map((e) => e.action));
+
+  // Backups that failed: scheduled runs and snapshot requests that failed, and backup-failed alerts
+  // (raised after alerts.consecutiveFailures failures of one item in a row).
+  const backups = f.events.filter(
+    (e) =>
+      ((e.action === 'schedule.run' || e.action === 'snapshots.create') && e.result === 'failed') ||
+      (e.action === 'alert.raised' && e.details.kind === 'backup-failed'),
+  );
+  const source = (e: ReportEventRow) =>
+    e.action === 'schedule.run'
+      ? 'scheduled run'
+      : e.action === 'snapshots.create'
+        ? 'snapshot'
+        : 'backup-failed alert';
+  const why = (e: ReportEventRow) => str(e.details.error) ?? str(e.details.summary) ?? str(e.details.code);
   return [
     figure(
       'failures',
@@ -72,6 +87,17 @@ export function failureFigures(f: ReportFacts): Figure[] {
       failed.length,
       evidence({ events: failed.map((e) => e.seq) }),
       failed.length === 0 ? 'no action failed this month' : undefined,
+    ),
+    figure(
+      'failures',
+      'backups',
+      'Failed backups: scheduled runs, snapshot requests and backup-failed alerts',
+      table(
+        ['seq', 'time', 'source', 'target', 'error'],
+        backups.map((e) => [e.seq, e.time, source(e), e.target, why(e)?.slice(0, 200) ?? null]),
+      ),
+      evidence({ events: backups.map((e) => e.seq) }),
+      backups.length === 0 ? 'no backup failed this month' : undefined,
     ),
     figure(
       'failures',

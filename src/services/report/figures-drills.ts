@@ -17,24 +17,33 @@ export interface DrillRun {
   readonly snapshots: string[];
 }
 
-/** Snapshot ids a drill.finish event names: details.snapshots, or details.items[].snapshotId. */
+/** Snapshot ids a drill.finish event names: details.items[].snapshot (services/drill/drill-audit.ts), or details.snapshots. */
 function drillSnapshots(e: ReportEventRow): string[] {
-  const direct = snapshotIdsOf(e.details, null);
-  if (direct.length > 0) return direct;
   const items = e.details.items;
-  if (!Array.isArray(items)) return [];
-  return items
-    .map((i) => str((i as { snapshotId?: unknown } | null)?.snapshotId))
-    .filter((x): x is string => x !== null && /^[0-9a-f]{64}$/.test(x));
+  const restored = Array.isArray(items)
+    ? items
+        .map((i) => {
+          const x = (i ?? {}) as { snapshot?: unknown; snapshotId?: unknown };
+          return str(x.snapshot) ?? str(x.snapshotId);
+        })
+        .filter((x): x is string => x !== null && /^[0-9a-f]{64}$/.test(x))
+    : [];
+  return restored.length > 0 ? restored : snapshotIdsOf(e.details, null);
+}
+
+/** The drill id an event is about: details.drill (drill.finish, drill.signoff), else its target. */
+function drillIdOf(e: ReportEventRow): string {
+  return str(e.details.drill) ?? str(e.details.drillId) ?? e.target ?? `seq-${e.seq}`;
 }
 
 /** The month's drills, from drill.finish and drill.signoff events (services/drill records them). */
 export function drillRuns(events: readonly ReportEventRow[]): DrillRun[] {
   const runs = new Map<string, DrillRun>();
   for (const e of events) {
-    if (e.action !== 'drill.finish') continue;
+    // Staging restores (C5.4) share the drill path but are no drill: their plan is "staging:<env>".
+    if (e.action !== 'drill.finish' || e.details.kind === 'staging') continue;
     const d = e.details;
-    const drill = str(d.drillId) ?? str(d.id) ?? e.target ?? `seq-${e.seq}`;
+    const drill = drillIdOf(e);
     const rtoMs = num(d.rtoMs);
     const rpoMs = num(d.rpoMs);
     const rtoSlaMs = num(d.rtoSlaMs);
@@ -63,7 +72,7 @@ export function drillRuns(events: readonly ReportEventRow[]): DrillRun[] {
   }
   for (const e of events) {
     if (e.action !== 'drill.signoff' || e.result !== 'ok') continue;
-    const run = runs.get(str(e.details.drillId) ?? e.target ?? '');
+    const run = runs.get(drillIdOf(e));
     if (!run) continue;
     run.signedBy.push(`${str(e.details.team) ?? '?'}: ${e.identity}`);
     run.events.push(e.seq);
@@ -79,6 +88,8 @@ export function drillFigures(f: ReportFacts): Figure[] {
     evidence({ events: rs.flatMap((r) => r.events), snapshots: rs.flatMap((r) => r.snapshots) });
   const within = runs.filter((r) => r.withinSla === true);
   const failed = runs.filter((r) => r.status === 'failed');
+  const passed = runs.filter((r) => r.status === 'passed');
+  const awaiting = runs.filter((r) => r.status === 'awaiting-signoff');
   const none = runs.length === 0 ? 'no drill finished this month' : undefined;
   return [
     figure(
@@ -110,6 +121,14 @@ export function drillFigures(f: ReportFacts): Figure[] {
       within.length,
       ev(within),
       `of ${runs.length} drills`,
+    ),
+    figure(
+      'drills',
+      'passed',
+      'Drills passed (validated and signed off by every team the plan names)',
+      passed.length,
+      ev(passed),
+      `of ${runs.length} drills; ${awaiting.length} awaiting sign-off by the end of the month (not passed)`,
     ),
     figure('drills', 'failed', 'Drills that failed', failed.length, ev(failed)),
   ];

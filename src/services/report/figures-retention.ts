@@ -16,16 +16,32 @@ function deletionKind(e: ReportEventRow): string {
   return 'named';
 }
 
-/** Retention dates the event recorded for what it removed: details.removed[{id, retainUntil}]. */
-function recordedRetention(e: ReportEventRow): Array<{ id: string; retainUntil: string }> {
+/** A snapshot a deletion event itemised: `details.removed[{ id, item, time, retainUntil, tier }]` (services/forget.ts). */
+interface Removal {
+  readonly id: string;
+  readonly retainUntil: string | null;
+}
+
+/** What the event itemised with retention dates (retainUntil null: the snapshot had none). */
+function itemised(e: ReportEventRow): Removal[] {
   const removed = e.details.removed;
   if (!Array.isArray(removed)) return [];
   return removed
-    .map((r) => ({
-      id: str((r as { id?: unknown }).id),
-      retainUntil: str((r as { retainUntil?: unknown }).retainUntil),
-    }))
-    .filter((r): r is { id: string; retainUntil: string } => r.id !== null && r.retainUntil !== null);
+    .filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null && 'retainUntil' in r)
+    .map((r) => ({ id: str(r.id) ?? '', retainUntil: str(r.retainUntil) }))
+    .filter((r) => /^[0-9a-f]{64}$/.test(r.id));
+}
+
+/** How many snapshots the event removed: removedCount, else the ids it names. */
+function removedCount(e: ReportEventRow): number | null {
+  const n = e.details.removedCount;
+  if (typeof n === 'number' && Number.isInteger(n) && n >= 0) return n;
+  const ids = snapshotIdsOf(e.details, e.target);
+  return ids.length > 0 ? ids.length : null;
+}
+
+function early(e: ReportEventRow): Removal[] {
+  return itemised(e).filter((r) => r.retainUntil !== null && Date.parse(r.retainUntil) > Date.parse(e.time));
 }
 
 /** A snapshot may go when its own WORM date and those of the verifications leaning on it have passed (services/forget.ts). */
@@ -39,10 +55,10 @@ function effectiveRetention(s: ReportSnapshotRow, latestVerification: string | u
 export function retentionFigures(f: ReportFacts, policy: Policy): Figure[] {
   const until = f.until.getTime();
   const deletions = deletionEvents(f.events);
-  const early = deletions.filter((e) =>
-    recordedRetention(e).some((r) => Date.parse(r.retainUntil) > Date.parse(e.time)),
-  );
-  const checked = deletions.filter((e) => recordedRetention(e).length > 0);
+  const earlyBy = deletions.map((e) => ({ e, early: early(e) })).filter((x) => x.early.length > 0);
+  const removedTotal = deletions.reduce((n, e) => n + (removedCount(e) ?? 0), 0);
+  const itemisedTotal = deletions.reduce((n, e) => n + itemised(e).length, 0);
+  const unknown = deletions.filter((e) => removedCount(e) === null).length;
   const held = new Map(f.holds.filter((h) => Date.parse(h.time) < until).map((h) => [h.snapshot, h]));
 
   // Kept past retention: not kept by the tier's keep rules at the end of the month, its WORM date
@@ -80,15 +96,7 @@ export function retentionFigures(f: ReportFacts, policy: Policy): Figure[] {
       'Snapshot deletions this month',
       table(
         ['seq', 'time', 'identity', 'action', 'kind', 'approval', 'snapshots'],
-        deletions.map((e) => [
-          e.seq,
-          e.time,
-          e.identity,
-          e.action,
-          deletionKind(e),
-          e.approvalId,
-          snapshotIdsOf(e.details, e.target).length || null,
-        ]),
+        deletions.map((e) => [e.seq, e.time, e.identity, e.action, deletionKind(e), e.approvalId, removedCount(e)]),
       ),
       evidence({
         events: deletions.map((e) => e.seq),
@@ -100,10 +108,12 @@ export function retentionFigures(f: ReportFacts, policy: Policy): Figure[] {
       'retention',
       'deleted-before-retention',
       'Snapshots deleted before their retention date',
-      early.length,
-      evidence({ events: early.map((e) => e.seq) }),
-      `${checked.length} of ${deletions.length} deletions recorded the retention dates of what they removed; Cairn ` +
-        'and the storage refuse to delete a snapshot before its date, so the others were checked when they ran',
+      earlyBy.reduce((n, x) => n + x.early.length, 0),
+      evidence({ events: earlyBy.map((x) => x.e.seq), snapshots: earlyBy.flatMap((x) => x.early.map((r) => r.id)) }),
+      `checked against the retention date each deletion recorded for what it removed: ${itemisedTotal} of ` +
+        `${removedTotal} removed snapshots itemised` +
+        (unknown > 0 ? `, and ${unknown} deletions did not record what they removed` : '') +
+        '; Cairn and the storage refuse to delete a snapshot before its date in any case',
     ),
     figure(
       'retention',

@@ -80,6 +80,18 @@ describe('report files: formats, signature, tampering, empty months', () => {
     assert.match(html, /@media print/);
   });
 
+  it('every SVG chart is well-formed XML, and the coverage chart has a point for each day of the month', () => {
+    const html = Buffer.from(files.get('html')!).toString('utf8');
+    const svgs = [...html.matchAll(/<svg\b[\s\S]*?<\/svg>/g)].map((m) => m[0]);
+    assert.equal(svgs.length, 4);
+    for (const svg of svgs) assert.equal(xmlProblem(svg), null, svg.slice(0, 200));
+    const points = /<polyline points="([^"]*)"/.exec(svgs[0]!)![1]!.trim().split(/\s+/);
+    assert.equal(points.length, 30, 'November has 30 days');
+    for (const p of points) assert.match(p, /^\d+(\.\d)?,\d+(\.\d)?$/);
+    assert.ok(xmlProblem('<svg><g></svg>'), 'the check catches an unclosed element');
+    assert.ok(xmlProblem('<svg a=1></svg>'), 'and an unquoted attribute');
+  });
+
   it('the PDF turns into text and non-blank page images (poppler-utils), with the signed report attached', async () => {
     const pdf = join(dir, 'report.pdf');
     await writeFile(pdf, files.get('pdf')!);
@@ -222,3 +234,19 @@ describe('report over a tampered catalog', () => {
     }
   });
 });
+
+/** A small XML well-formedness check (elements nest and close, attributes quoted, entities known); null when fine. */
+function xmlProblem(xml: string): string | null {
+  const stack: string[] = [];
+  const tag =
+    /<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|<!--[\s\S]*?-->|<|&(?!(?:amp|lt|gt|quot|apos|#\d+);)/g;
+  for (const m of xml.matchAll(tag)) {
+    if (m[0].startsWith('<!--')) continue;
+    if (m[0] === '<' || m[0] === '&') return `stray ${m[0]} at ${m.index}`;
+    const [, close, name, , selfClose] = m;
+    if (close) {
+      if (stack.pop() !== name) return `</${name}> does not close the open element at ${m.index}`;
+    } else if (!selfClose) stack.push(name!);
+  }
+  return stack.length === 0 ? null : `unclosed <${stack.at(-1)}>`;
+}
