@@ -5,7 +5,7 @@ import { KyselyAlertRecords } from './alert-records.js';
 import { KyselyAuditStore } from './audit-store.js';
 import { batches } from './batches.js';
 import { KyselyCanaryRuns } from './canary-runs.js';
-import { snapshotCounts } from './count-queries.js';
+import { knownIds, snapshotCounts } from './count-queries.js';
 import { KyselyCoverageQueries } from './coverage-queries.js';
 import { KyselyDeployments } from './deployments.js';
 import { KyselyDriftChecks } from './drift-checks.js';
@@ -107,6 +107,10 @@ export class KyselyCatalog implements Catalog {
 
   snapshotCounts(): Promise<Array<{ item: string; status: string; count: number }>> {
     return snapshotCounts(this.#db);
+  }
+
+  knownIds(): Promise<{ snapshots: string[]; verifications: string[] }> {
+    return knownIds(this.#db);
   }
 
   verificationsOf(snapshotId: string): Promise<VerificationRecord[]> {

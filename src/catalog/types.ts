@@ -141,6 +141,8 @@ export interface Catalog {
   latestSnapshot(item: string): Promise<SnapshotRecord | undefined>;
   /** How many snapshots each item has in each status (counted by the database, not by reading rows). */
   snapshotCounts(): Promise<Array<{ item: string; status: string; count: number }>>;
+  /** Every snapshot and verification id, and nothing else (catalog sync on every command). */
+  knownIds(): Promise<{ snapshots: string[]; verifications: string[] }>;
   /** Removes the snapshot and its verifications. */
   deleteSnapshot(id: string): Promise<void>;
   verificationsOf(snapshotId: string): Promise<VerificationRecord[]>;
