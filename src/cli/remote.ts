@@ -1,10 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { CairnError, type ErrorCode, errnoCode, errorCodes } from '../errors/index.js';
 import { VERSION } from './version.js';
 
 export type Query = Readonly<Record<string, string | number | boolean | readonly string[] | undefined>>;
+
+/** A body sent as it is (a file), not as JSON. */
+export interface RawBody {
+  readonly bytes: Uint8Array;
+  readonly contentType: string;
+}
+
+type SendOptions = { query?: Query; body?: unknown; raw?: RawBody };
 
 /**
  * The CLI's way to a `cairn serve` (CAIRN_SERVER): JSON over HTTP(S) with a bearer token. Errors the server
@@ -32,7 +40,7 @@ export class RemoteClient {
     return this.#base.origin;
   }
 
-  async call<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
+  async call<T>(method: string, path: string, opts: SendOptions = {}): Promise<T> {
     const res = await this.#send(method, path, opts);
     const text = await readAll(res);
     let parsed: unknown;
@@ -46,6 +54,20 @@ export class RemoteClient {
     }
     if ((res.statusCode ?? 500) >= 400) throw remoteError(parsed, res.statusCode ?? 500, this.server);
     return parsed as T;
+  }
+
+  /** A file answer (a report): its bytes and headers. An error answer throws as call() does. */
+  async download(path: string, query?: Query): Promise<{ bytes: Buffer; headers: IncomingHttpHeaders }> {
+    const res = await this.#send('GET', path, query ? { query } : {});
+    const bytes = await readBytes(res);
+    if ((res.statusCode ?? 500) >= 400) {
+      let parsed: unknown = {};
+      try {
+        parsed = JSON.parse(bytes.toString('utf8'));
+      } catch {}
+      throw remoteError(parsed, res.statusCode ?? 500, this.server);
+    }
+    return { bytes, headers: res.headers };
   }
 
   /** A text response (e.g. an audit export), line by line. */
@@ -69,17 +91,17 @@ export class RemoteClient {
     if (rest) yield rest;
   }
 
-  #send(method: string, path: string, opts: { query?: Query; body?: unknown }): Promise<IncomingMessage> {
+  #send(method: string, path: string, opts: SendOptions): Promise<IncomingMessage> {
     const url = new URL(path.replace(/^\//, ''), this.#base);
     for (const [key, value] of Object.entries(opts.query ?? {})) {
       if (value === undefined) continue;
       for (const v of Array.isArray(value) ? value : [value]) url.searchParams.append(key, String(v));
     }
-    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const body = opts.raw ? opts.raw.bytes : opts.body === undefined ? undefined : JSON.stringify(opts.body);
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': `cairn-cli/${VERSION}` };
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     if (body !== undefined) {
-      headers['content-type'] = 'application/json';
+      headers['content-type'] = opts.raw?.contentType ?? 'application/json';
       // Node sends a DELETE body neither chunked nor with a length unless told: the server would read it as a request.
       headers['content-length'] = String(Buffer.byteLength(body));
     }
@@ -107,7 +129,11 @@ function remoteError(parsed: unknown, status: number, server: string): CairnErro
 }
 
 async function readAll(res: IncomingMessage): Promise<string> {
+  return (await readBytes(res)).toString('utf8');
+}
+
+async function readBytes(res: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }

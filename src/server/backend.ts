@@ -22,6 +22,7 @@ import type { GateBackend } from './backend-gate.js';
 import type { HooksBackend } from './backend-hooks.js';
 import type { DrillsBackend, MonitoringBackend, MonitoringMetrics } from './backend-monitoring.js';
 import type { ReleaseBackend } from './backend-release.js';
+import type { ReportsBackend } from './backend-reports.js';
 import type { RollbackBackend } from './backend-rollback.js';
 import type { ScheduleMetric, SchedulesBackend } from './backend-schedules.js';
 import type { SnapshotReplication, StorageBackend } from './backend-storage.js';
@@ -43,7 +44,8 @@ export interface Backend<I extends Identity = Identity>
     ReleaseBackend<I>,
     RollbackBackend<I>,
     DrillsBackend<I>,
-    MonitoringBackend<I> {}
+    MonitoringBackend<I>,
+    ReportsBackend<I> {}
 
 /** Who asked, for the backend's own records (the actor of a snapshot, the requester of an approval). */
 export interface Caller<I extends Identity = Identity> {

@@ -29,6 +29,7 @@ import { registerMonitoringRoutes } from './routes/monitoring.js';
 import { registerOperateRoutes } from './routes/operate.js';
 import { registerOperationRoutes } from './routes/operations.js';
 import { registerPolicyRoutes } from './routes/policy.js';
+import { registerReportRoutes } from './routes/reports.js';
 import { registerRetentionRoutes } from './routes/retention.js';
 import { registerRollbackRoutes } from './routes/rollbacks.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
@@ -134,6 +135,7 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   registerAuditRoutes(app, ctx);
   registerDrillRoutes(app, ctx);
   registerMonitoringRoutes(app, ctx);
+  registerReportRoutes(app, ctx);
   registerHookRoutes(app, ctx);
   return app;
 }

@@ -45,6 +45,7 @@ export const PERMISSIONS = Object.freeze([
   'drills.signoff',
   'alerts.read',
   'alerts.ack',
+  'reports.generate',
 ] as const);
 
 export type Permission = (typeof PERMISSIONS)[number];

@@ -234,6 +234,13 @@ export const ROUTE_EXAMPLES: Readonly<Record<string, RouteExample>> = {
   },
   'GET /api/v1/coverage': { url: '/api/v1/coverage?env=prod', status: 200, shape: 'same' },
   'GET /api/v1/canary': { url: '/api/v1/canary?limit=3', status: 200, shape: 'same' },
+  'GET /api/v1/reports/:month': { url: '/api/v1/reports/2026-11?format=csv', status: 200, shape: 'none' },
+  'POST /api/v1/reports/verify': {
+    url: '/api/v1/reports/verify?name=cairn-report-2026-11.json',
+    body: { report: { kind: 'cairn-monthly-report' } },
+    status: 200,
+    shape: 'same',
+  },
   // Signed, not bearer-authenticated (permission webhook.signed): src/server/webhooks/routes.test.ts.
   'POST /api/v1/hooks/github': { url: '/api/v1/hooks/github', body: { zen: 'x' }, status: 401, shape: 'none' },
   'POST /api/v1/hooks/gitlab': { url: '/api/v1/hooks/gitlab', body: { object_kind: 'x' }, status: 401, shape: 'none' },

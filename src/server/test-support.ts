@@ -9,6 +9,7 @@ import { fakeGate } from './test-fixtures-gate.js';
 import { fakeHooks } from './test-fixtures-hooks.js';
 import { fakeMonitoring } from './test-fixtures-monitoring.js';
 import { fakeRelease } from './test-fixtures-release.js';
+import { fakeReports } from './test-fixtures-reports.js';
 import { fakeRollback } from './test-fixtures-rollback.js';
 import { fakeSchedules } from './test-fixtures-schedules.js';
 import * as fs from './test-fixtures-storage.js';
@@ -68,7 +69,7 @@ export const MATRIX: Readonly<Record<string, readonly Permission[]>> = {
     'access.revoke',
     'drills.signoff',
   ],
-  auditor: [...everyone, 'holds.read', 'approvals.read', ...audit, 'drills.signoff'],
+  auditor: [...everyone, 'holds.read', 'approvals.read', ...audit, 'drills.signoff', 'reports.generate'],
   admin: [
     ...everyone,
     'snapshots.create',
@@ -92,6 +93,7 @@ export const MATRIX: Readonly<Record<string, readonly Permission[]>> = {
     'drills.run',
     'drills.signoff',
     'alerts.ack',
+    'reports.generate',
   ],
 };
 
@@ -141,6 +143,7 @@ export function fakeBackend(): FakeBackend {
     ...fakeRollback(calls, results),
     ...fakeRelease(calls, results),
     ...fakeMonitoring(calls, results),
+    ...fakeReports(calls, results),
     ready: answer('ready', { catalog: { ok: true }, repository: { ok: true } }),
     metrics: answer('metrics', {
       snapshots: [{ item: 'payments-api-prod', status: 'complete', count: 3 }],

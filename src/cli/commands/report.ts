@@ -1,12 +1,14 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { CairnError, ExitCode, errnoCode } from '../../errors/index.js';
 import {
   type Figure,
+  type GeneratedReport,
   generateReport,
   parseMonth,
+  parseReportFile,
   REPORT_FORMATS,
   type ReportFormat,
   type ReportVerifyResult,
@@ -14,6 +16,7 @@ import {
   verifyReportFile,
 } from '../../services/index.js';
 import type { Context } from '../context.js';
+import type { RemoteClient } from '../remote.js';
 import { action } from '../run.js';
 import { VERSION } from '../version.js';
 
@@ -43,6 +46,8 @@ export function registerReport(program: Command): void {
       '\nEvery figure carries the ids of the snapshots and audit events it was computed from. The report is signed\n' +
         "(Ed25519, the repository's audit key) and `report.generated` with its SHA-256 is written to the audit log.\n" +
         'With --json the summary { file, format, month, sha256, bodySha256, figures } is printed.\n' +
+        'With CAIRN_SERVER, the server makes, signs and records it (needs reports.generate: auditor, admin)\n' +
+        'and the file is written here.\n' +
         'Exit codes: 0 written; 2 bad --month or --format.',
     )
     .action(action(generate));
@@ -53,6 +58,8 @@ export function registerReport(program: Command): void {
     .addHelpText(
       'after',
       '\nUses the policy given (--config); when it is not the one the report was made with, that is said.\n' +
+        'With CAIRN_SERVER, the file is sent to the server, which verifies it with its repository and policy\n' +
+        '(needs reports.generate).\n' +
         'Exit codes: 0 the report verifies; 1 a figure differs, the signature or the rendering does not match\n' +
         '(each differing figure is named with expected and found); 2 the file cannot be read or is not a report.',
     )
@@ -66,30 +73,29 @@ function formatOf(opts: ReportOptions): ReportFormat {
   return (REPORT_FORMATS as readonly string[]).includes(ext) ? (ext as ReportFormat) : 'html';
 }
 
-function local(ctx: Context): void {
-  if (ctx.remote()) {
-    throw new CairnError(
-      'CAIRN_E_USAGE',
-      'cairn report runs against the repository, not through a server: unset CAIRN_SERVER (or --server) for it',
-    );
-  }
-}
-
 async function generate(ctx: Context, opts: ReportOptions): Promise<number> {
   if (!opts.month)
     throw new CairnError('CAIRN_E_USAGE', 'give the month: cairn report --month YYYY-MM (or cairn report verify FILE)');
   const month = parseMonth(opts.month).month;
   const format = formatOf(opts);
-  local(ctx);
   const out = resolve(opts.out ?? `cairn-report-${month}.${format}`);
-  const { policy } = await ctx.policy();
-  const session = await ctx.session();
-  const log = (await ctx.governance()).audit;
-  const g = await generateReport(session, policy, log, { month, format, generator: `cairn ${VERSION}` });
-  await writeAtomically(out, g.bytes);
-  const who = { identity: ctx.identity.subject, roles: [...ctx.identity.roles], ip: null, userAgent: 'cairn-cli' };
-  await recordReportGenerated(log, who, { ...g, format, file: out });
-  ctx.addAuditDetails({ month, format, sha256: g.sha256 });
+  const remote = ctx.remote();
+  let g: Pick<GeneratedReport, 'signed' | 'bytes' | 'sha256'>;
+  if (remote) {
+    // The server made, signed and recorded it (report.generated, as the token's identity).
+    g = await fromServer(remote, month, format);
+    await writeAtomically(out, g.bytes);
+  } else {
+    const { policy } = await ctx.policy();
+    const session = await ctx.session();
+    const log = (await ctx.governance()).audit;
+    const made = await generateReport(session, policy, log, { month, format, generator: `cairn ${VERSION}` });
+    g = made;
+    await writeAtomically(out, g.bytes);
+    const who = { identity: ctx.identity.subject, roles: [...ctx.identity.roles], ip: null, userAgent: 'cairn-cli' };
+    await recordReportGenerated(log, who, { ...made, format, file: out });
+    ctx.addAuditDetails({ month, format, sha256: g.sha256 });
+  }
   const r = g.signed.report;
   const summary = {
     file: out,
@@ -112,19 +118,46 @@ async function generate(ctx: Context, opts: ReportOptions): Promise<number> {
 }
 
 async function verify(ctx: Context, file: string): Promise<number> {
-  local(ctx);
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
   } catch (err) {
     throw new CairnError('CAIRN_E_USAGE', `${file} cannot be read (${errnoCode(err) ?? String(err)})`, { file });
   }
-  const { policy } = await ctx.policy();
-  const session = await ctx.session();
-  const result = await verifyReportFile(session, policy, bytes, { name: file });
+  const remote = ctx.remote();
+  let result: ReportVerifyResult;
+  if (remote) {
+    result = await remote.call<ReportVerifyResult>('POST', '/api/v1/reports/verify', {
+      query: { name: file.length <= 1024 ? file : basename(file) },
+      raw: { bytes, contentType: 'application/octet-stream' },
+    });
+  } else {
+    const { policy } = await ctx.policy();
+    const session = await ctx.session();
+    result = await verifyReportFile(session, policy, bytes, { name: file });
+  }
   ctx.addAuditDetails({ file: resolve(file), month: result.month, ok: result.ok, sha256: result.file.sha256 });
   ctx.out.result(result, () => renderVerify(file, result));
   return result.ok ? ExitCode.ok : ExitCode.failed;
+}
+
+/** GET /api/v1/reports/:month: the file's bytes, checked against the hash the server sent, and the signed report in it. */
+async function fromServer(
+  remote: RemoteClient,
+  month: string,
+  format: ReportFormat,
+): Promise<Pick<GeneratedReport, 'signed' | 'bytes' | 'sha256'>> {
+  const { bytes, headers } = await remote.download(`/api/v1/reports/${month}`, { format });
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const announced = headers['x-cairn-report-sha256'];
+  if (announced !== sha256) {
+    throw new CairnError(
+      'CAIRN_E_SERVER',
+      `${remote.server} sent a report whose SHA-256 (${sha256}) is not the one it announced (${String(announced)}): nothing written`,
+    );
+  }
+  const { signed } = parseReportFile(bytes, `the report ${remote.server} sent`);
+  return { signed, bytes, sha256 };
 }
 
 function renderVerify(file: string, r: ReportVerifyResult): string {

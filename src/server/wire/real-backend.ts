@@ -9,6 +9,7 @@ import { gateOps } from './gate-ops.js';
 import { hooksOps } from './hooks-ops.js';
 import { monitoringOps } from './monitoring-ops.js';
 import { releaseOps } from './release-ops.js';
+import { reportOps } from './report-ops.js';
 import { repositoryOps } from './repository-ops.js';
 import { rollbackOps } from './rollback-ops.js';
 import { schedulesOps } from './schedules-ops.js';
@@ -37,5 +38,6 @@ export function realBackend(ctx: WireContext): RealBackend {
     ...drillOps(ctx),
     // After schedulesOps: its metrics() with the monitoring gauges added.
     ...monitoringOps(ctx, schedules.metrics),
+    ...reportOps(ctx),
   };
 }
