@@ -7,6 +7,7 @@ import type { ProgressSink } from '../progress.js';
 import { restoreSnapshot } from '../restore.js';
 import type { Session } from '../session.js';
 import { itemSla, stateTime } from './measure.js';
+import { type RestoredState, recordRestored } from './restored-files.js';
 import type { Sandbox } from './sandbox.js';
 
 export type ItemOutcome = DrillResult['items'][number];
@@ -18,13 +19,21 @@ const RESTORE_CONCURRENCY = 4;
  * Restores each item's newest complete snapshot into `<sandbox>/<item>/` with the restore service
  * (every file's SHA-256 checked), a few items at a time; the outcomes are in plan order. An item that
  * cannot be restored is a `restore-failed` gap; the others go on. No further item starts once
- * `signal` is aborted (one being restored finishes).
+ * `signal` is aborted (one being restored finishes). With `recordState`, each restored item's files are
+ * recorded as the restore left them (restored-files.ts), for the `baseline` validators.
  */
 export async function restoreItems(
   session: Session,
   policy: Policy,
-  o: { items: readonly string[]; sandbox: Sandbox; startedAt: Date; signal: AbortSignal; progress: ProgressSink },
-): Promise<{ items: ItemOutcome[]; gaps: DrillGapFound[] }> {
+  o: {
+    items: readonly string[];
+    sandbox: Sandbox;
+    startedAt: Date;
+    signal: AbortSignal;
+    progress: ProgressSink;
+    recordState?: boolean;
+  },
+): Promise<{ items: ItemOutcome[]; gaps: DrillGapFound[]; states: Map<string, RestoredState> }> {
   const latest = await session.catalog.gate.latestComplete(o.items);
   // The index is loaded once for all items (restoreSnapshot would otherwise race to load it).
   if (latest.size > 0) await session.repo.loadIndex();
@@ -34,12 +43,14 @@ export async function restoreItems(
   });
   const items: ItemOutcome[] = [];
   const gaps: DrillGapFound[] = [];
+  const states = new Map<string, RestoredState>();
   for (const r of outcomes) {
     if (!r) continue;
     items.push(r.outcome);
     if (r.gap) gaps.push(r.gap);
+    if (r.state) states.set(r.outcome.item, r.state);
   }
-  return { items, gaps };
+  return { items, gaps, states };
 }
 
 async function restoreOne(
@@ -47,8 +58,8 @@ async function restoreOne(
   policy: Policy,
   item: string,
   snapshot: SnapshotRecord | undefined,
-  o: { sandbox: Sandbox; startedAt: Date; progress: ProgressSink },
-): Promise<{ outcome: ItemOutcome; gap?: DrillGapFound }> {
+  o: { sandbox: Sandbox; startedAt: Date; progress: ProgressSink; recordState?: boolean },
+): Promise<{ outcome: ItemOutcome; gap?: DrillGapFound; state?: RestoredState }> {
   const sla = itemSla(policy, item);
   const base = { item, tier: sla.tier, rpoSlaMs: sla.rpoSlaMs, rtoSlaMs: sla.rtoSlaMs };
   if (!snapshot) {
@@ -73,7 +84,13 @@ async function restoreOne(
   try {
     const r = await restoreSnapshot(session.repo, snapshot, { target: o.sandbox.itemDir(item) }, o.progress);
     const restoreMs = Math.round(performance.now() - t0);
-    if (r.failed.length === 0) return { outcome: { ...found, restoreMs, files: r.files, bytes: r.bytes, ok: true } };
+    if (r.failed.length === 0) {
+      const outcome = { ...found, restoreMs, files: r.files, bytes: r.bytes, ok: true };
+      if (!o.recordState) return { outcome };
+      // Not recorded (unreadable): the baseline reads the files instead.
+      const state = await recordRestored(session.repo, snapshot.tree, o.sandbox.itemDir(item)).catch(() => undefined);
+      return state ? { outcome, state } : { outcome };
+    }
     const shown = r.failed
       .slice(0, 3)
       .map((f) => `${f.path}: ${f.message}`)

@@ -47,6 +47,11 @@ const PLANS = (outside: string, forgotten: string) => `  - name: good
     items: [app]
     validate:
       - baseline: { snapshot: "release:1.1" }
+  - name: tamper
+    items: [app]
+    validate:
+      - run: "m=$(stat -c %y config.json); printf '{ \\"replicas\\": 9' | dd of=config.json conv=notrunc 2>/dev/null; touch -d \\"$m\\" config.json"
+      - baseline: { snapshot: "release:1.1" }
 `;
 
 function alive(pid: number): boolean {
@@ -370,6 +375,14 @@ for (const target of catalogTargets) {
       const r = await runDrill(s.session, policy(), s.log, { plan: 'newest', actor: 'tester' });
       assert.equal(r.status, 'passed', JSON.stringify(r.result, null, 1));
       assert.match(r.result!.validators[0]!.output, /0 difference\(s\)/);
+    });
+
+    it('a baseline after a run validator that rewrote a file in place (same size, mtime put back) finds the change', async () => {
+      const r = await runDrill(s.session, policy(), s.log, { plan: 'tamper', actor: 'tester' });
+      assert.equal(r.result!.validators[0]!.ok, true, r.result!.validators[0]!.output);
+      const cats = r.result!.gaps.map((g) => `${g.category} ${g.key}`);
+      assert.deepEqual(cats, ['baseline-deviation config.json'], r.result!.validators[1]!.output);
+      assert.match(r.result!.validators[1]!.output, /DEVIATES changed config\.json/);
     });
 
     it('refuses an unknown plan, naming the plans there are', async () => {

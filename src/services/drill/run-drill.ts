@@ -12,7 +12,7 @@ import { isolationAvailable } from './isolation.js';
 import { measure } from './measure.js';
 import { restoreItems } from './restore-phase.js';
 import { openSandbox } from './sandbox.js';
-import { runValidators } from './validate-phase.js';
+import { needsRestoredState, runValidators, startFence } from './validate-phase.js';
 
 export interface DrillRunOptions {
   plan: string;
@@ -82,8 +82,10 @@ async function runPlan(
   const now = o.now ?? (() => new Date());
   const progress = o.progress ?? noProgress;
   const kind = o.staging !== undefined ? 'staging' : 'drill';
+  // The isolation probe (once per process) runs meanwhile.
+  const probe = isolationAvailable();
   await refuseConcurrent(session, policy, log, { plan, actor: o.actor, at: now() });
-  const isolation = await isolationAvailable();
+  const isolation = await probe;
   const sandbox = await openSandbox(o.staging);
   const startedAt = now();
   const t0 = performance.now();
@@ -140,8 +142,17 @@ async function runPlan(
   let error: string | undefined;
   let restoreMs = 0;
   let cleaned = false;
+  // Set up while the items are restored: one fence for all the `run` validators.
+  const fence = startFence(plan, sandbox, isolation.available);
   try {
-    const restored = await restoreItems(session, policy, { items: plan.items, sandbox, startedAt, signal, progress });
+    const restored = await restoreItems(session, policy, {
+      items: plan.items,
+      sandbox,
+      startedAt,
+      signal,
+      progress,
+      recordState: needsRestoredState(plan),
+    });
     items = restored.items;
     gaps.push(...restored.gaps);
     restoreMs = Math.round(performance.now() - t0);
@@ -151,6 +162,8 @@ async function runPlan(
       restored: ok,
       sandbox,
       isolate: isolation.available,
+      ...(fence ? { fence } : {}),
+      restoredState: restored.states,
       signal,
       progress,
     });
@@ -166,6 +179,8 @@ async function runPlan(
     error = `the drill stopped: ${err instanceof Error ? err.message : String(err)}`;
   } finally {
     clearTimeout(timer);
+    // Closed once set up, without waiting for it (a drill stopped early need not).
+    void fence?.then((f) => (f instanceof Error ? undefined : f.close()));
     cleaned = await sandbox.cleanup();
   }
   if (signal.aborted && error === undefined) {

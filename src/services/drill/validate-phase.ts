@@ -4,11 +4,13 @@ import type { DrillGapFound, DrillResult } from '../../catalog/index.js';
 import type { DrillPlan, DrillValidator, Policy } from '../../policy/index.js';
 import type { ProgressSink } from '../progress.js';
 import type { Session } from '../session.js';
+import { type Fence, openFence } from './fence.js';
 import { redactGap, redactText } from './redact-output.js';
+import type { RestoredState } from './restored-files.js';
 import type { Sandbox } from './sandbox.js';
 import { type BaselineFound, findBaseline, runBaselineValidator } from './validator-baseline.js';
 import { runCommandValidator, type ValidatorOutcome } from './validator-command.js';
-import { runSchemaValidator } from './validator-schema.js';
+import { runSchemaValidator, type SchemaCache } from './validator-schema.js';
 
 export type ValidatorRecord = DrillResult['validators'][number];
 
@@ -28,6 +30,23 @@ interface Planned {
 }
 
 /**
+ * The fence of the plan's `run` validators, set up once for the whole drill (it may be started before
+ * the restore: the sandbox bound into it shows what is restored later). Undefined when nothing is
+ * isolated; an Error when it cannot be set up (each `run` validator then fails saying why).
+ */
+export function startFence(plan: DrillPlan, sandbox: Sandbox, isolate: boolean): Promise<Fence | Error> | undefined {
+  if (!isolate || !plan.validate.some((v) => v.kind === 'run')) return undefined;
+  return openFence({ sandbox: sandbox.path, network: plan.network }).catch((e: unknown) =>
+    e instanceof Error ? e : new Error(String(e)),
+  );
+}
+
+/** Whether the restore should record the restored files' state (a `baseline` validator will compare them). */
+export function needsRestoredState(plan: DrillPlan): boolean {
+  return plan.validate.some((v) => v.kind === 'baseline');
+}
+
+/**
  * Runs each validator of the plan once per item it applies to (its `items`, else every item of the
  * plan), in policy order. An item that was not restored gets its validators recorded as failed
  * without running them (its restore-failed gap says why). A baseline named by snapshot id applies to
@@ -41,11 +60,16 @@ export async function runValidators(
     restored: ReadonlySet<string>;
     sandbox: Sandbox;
     isolate: boolean;
+    /** From startFence; without it, each isolated `run` validator sets up a fence of its own. */
+    fence?: Promise<Fence | Error>;
+    /** By item, the files as the restore left them (recordRestored). */
+    restoredState?: ReadonlyMap<string, RestoredState>;
     signal: AbortSignal;
     progress: ProgressSink;
   },
 ): Promise<{ validators: ValidatorRecord[]; gaps: DrillGapFound[] }> {
   const planned = await plan(session, policy, o.plan);
+  const ctx: RunContext = { ...o, schemas: new Map() };
   const validators: ValidatorRecord[] = [];
   const gaps: DrillGapFound[] = [];
   let done = 0;
@@ -58,7 +82,7 @@ export async function runValidators(
       const error = `not run: ${p.item} was not restored`;
       out = { ok: false, output: error, error, gaps: [] };
     } else {
-      out = await runOne(session, o, p);
+      out = await runOne(session, ctx, p);
     }
     done++;
     validators.push({
@@ -102,11 +126,17 @@ async function plan(session: Session, policy: Policy, drill: DrillPlan): Promise
   return out;
 }
 
-function runOne(
-  session: Session,
-  o: { plan: DrillPlan; sandbox: Sandbox; isolate: boolean; signal: AbortSignal },
-  p: Planned,
-): Promise<ValidatorOutcome> {
+interface RunContext {
+  readonly plan: DrillPlan;
+  readonly sandbox: Sandbox;
+  readonly isolate: boolean;
+  readonly fence?: Promise<Fence | Error>;
+  readonly restoredState?: ReadonlyMap<string, RestoredState>;
+  readonly signal: AbortSignal;
+  readonly schemas: SchemaCache;
+}
+
+async function runOne(session: Session, o: RunContext, p: Planned): Promise<ValidatorOutcome> {
   const dir = o.sandbox.itemDir(p.item);
   const { v } = p;
   if (v.kind === 'run') {
@@ -119,15 +149,19 @@ function runOne(
       timeoutMs: v.timeoutMs,
       isolate: o.isolate,
       network: o.plan.network,
+      ...(o.isolate && o.fence ? { fence: await o.fence } : {}),
       signal: o.signal,
     });
   }
-  if (v.kind === 'jsonSchema') return runSchemaValidator({ schema: v.schema, files: v.files, item: p.item, dir });
+  if (v.kind === 'jsonSchema') {
+    return runSchemaValidator({ schema: v.schema, files: v.files, item: p.item, dir, compiled: o.schemas });
+  }
   return runBaselineValidator(session.repo, {
     ref: v.snapshot,
     allowChanges: v.allowChanges,
     item: p.item,
     dir,
     found: p.baseline!,
+    ...(o.restoredState?.has(p.item) ? { restored: o.restoredState.get(p.item)! } : {}),
   });
 }

@@ -2,7 +2,7 @@ import picomatch from 'picomatch';
 import type { Catalog, DrillGapFound, SnapshotRecord } from '../../catalog/index.js';
 import { isCairnError } from '../../errors/index.js';
 import { flattenTree, type TreeSource } from '../tree-walk.js';
-import { restoredEntries, sha256File } from './restored-files.js';
+import { type RestoredState, restoredEntries, restoredSha256 } from './restored-files.js';
 import type { ValidatorOutcome } from './validator-command.js';
 
 /** What a baseline reference names for one item: a snapshot, or why there is none. */
@@ -43,12 +43,21 @@ interface Side {
 
 /**
  * A `baseline:` validator: the restored folder against the baseline snapshot's tree (names and
- * SHA-256 from the repository; the baseline is not restored). Every added, removed or changed path not
+ * SHA-256 from the repository; the baseline is not restored). A restored file's SHA-256 is the one the
+ * restore checked, unless the file changed since (a `run` validator wrote it): then it is read. Every added, removed or changed path not
  * matching `allowChanges` is a `baseline-deviation` gap keyed by the path.
  */
 export async function runBaselineValidator(
   repo: TreeSource,
-  v: { ref: string; allowChanges: readonly string[]; item: string; dir: string; found: BaselineFound },
+  v: {
+    ref: string;
+    allowChanges: readonly string[];
+    item: string;
+    dir: string;
+    found: BaselineFound;
+    /** The item's files as restored: their SHA-256 is taken from there unless changed since. */
+    restored?: RestoredState;
+  },
 ): Promise<ValidatorOutcome> {
   if ('missing' in v.found) {
     return {
@@ -81,7 +90,10 @@ export async function runBaselineValidator(
   }
   const actual = new Map<string, Side>();
   for (const e of await restoredEntries(v.dir)) {
-    actual.set(e.path, { type: e.type, digest: e.type === 'symlink' ? (e.target ?? '') : await sha256File(e.abs) });
+    actual.set(e.path, {
+      type: e.type,
+      digest: e.type === 'symlink' ? (e.target ?? '') : await restoredSha256(e, v.restored),
+    });
   }
   const differences: Array<{ path: string; how: 'added' | 'removed' | 'changed' }> = [];
   for (const [path, side] of actual) {

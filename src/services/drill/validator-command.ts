@@ -1,7 +1,8 @@
 import type { DrillGapFound } from '../../catalog/index.js';
 import { findSecrets, redactSecrets } from '../../policy/index.js';
 import { runProcess } from '../../sources/index.js';
-import { invocation, shellQuote } from './isolation.js';
+import { type Fence, openFence } from './fence.js';
+import { plainInvocation, shellQuote } from './isolation.js';
 import type { Sandbox } from './sandbox.js';
 
 export { shellQuote };
@@ -32,6 +33,11 @@ export interface CommandValidatorRun {
   readonly timeoutMs: number;
   readonly isolate: boolean;
   readonly network: boolean;
+  /**
+   * The drill's fence (set up once for all its validators), or why it could not be set up. Without
+   * it, an isolated validator gets a fence of its own.
+   */
+  readonly fence?: Fence | Error;
   readonly signal?: AbortSignal;
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -56,24 +62,39 @@ export async function runCommandValidator(r: CommandValidatorRun): Promise<Valid
     CAIRN_DRILL: r.plan,
     CAIRN_ITEM: r.item,
   };
-  const run = invocation({ sandbox: r.sandbox.path, cwd, command, isolate: r.isolate, network: r.network });
-  const got = await runProcess({
-    ...run,
-    cwd,
-    env,
-    timeoutMs: r.timeoutMs,
-    maxOutput: OUTPUT_LIMIT,
-    ...(r.signal ? { signal: r.signal } : {}),
-  });
-  // Redacted whole, then cut: a secret split by the cut would no longer be recognised.
-  const output = tail(redactBytes(Buffer.concat([got.stdout, Buffer.from(got.stderr, 'utf8')])));
-  const base = { output, exitCode: got.code, timedOut: got.timedOut };
   const gap = (category: DrillGapFound['category'], key: string, message: string): DrillGapFound => ({
     item: r.item,
     category,
     key,
     message,
   });
+  let fence = r.isolate ? r.fence : undefined;
+  let own: Fence | undefined;
+  if (r.isolate && fence === undefined) {
+    fence = await openFence({ sandbox: r.sandbox.path, network: r.network }).catch((e: Error) => e);
+    if (!(fence instanceof Error)) own = fence;
+  }
+  if (fence instanceof Error) {
+    const error = `the sandbox could not be set up: ${fence.message}`;
+    return { ok: false, output: error, error, gaps: [gap('validator-failed', r.label, error)] };
+  }
+  const run = fence ? fence.invocation(cwd, command) : plainInvocation({ sandbox: r.sandbox.path, cwd, command });
+  let got: Awaited<ReturnType<typeof runProcess>>;
+  try {
+    got = await runProcess({
+      ...run,
+      cwd,
+      env,
+      timeoutMs: r.timeoutMs,
+      maxOutput: OUTPUT_LIMIT,
+      ...(r.signal ? { signal: r.signal } : {}),
+    });
+  } finally {
+    own?.close();
+  }
+  // Redacted whole, then cut: a secret split by the cut would no longer be recognised.
+  const output = tail(redactBytes(Buffer.concat([got.stdout, Buffer.from(got.stderr, 'utf8')])));
+  const base = { output, exitCode: got.code, timedOut: got.timedOut };
   if (got.spawnError) {
     const error = `${run.command} could not be started: ${got.spawnError}`;
     return { ...base, ok: false, error, gaps: [gap('missing-dependency', run.command, error)] };

@@ -22,10 +22,12 @@ export async function runSchemaValidator(v: {
   files: readonly string[];
   item: string;
   dir: string;
+  /** Schemas compiled already in this drill: each is compiled once, not once per item. */
+  compiled?: SchemaCache;
 }): Promise<ValidatorOutcome> {
   let validate: ValidateFunction;
   try {
-    validate = await compileSchema(v.schema);
+    validate = await cachedSchema(v.compiled, v.schema);
   } catch (err) {
     const error = `schema ${v.schema} cannot be used: ${err instanceof Error ? err.message : String(err)}`;
     return {
@@ -47,6 +49,21 @@ export async function runSchemaValidator(v: {
   if (files.length === 0) lines.push(`no restored file matches ${v.files.join(', ')}: nothing checked`);
   else lines.push(`${files.length - gaps.length} of ${files.length} files valid against ${v.schema}`);
   return { ok: gaps.length === 0, output: lines.join('\n'), gaps };
+}
+
+/** A drill's compiled schemas by path (a failed compilation is kept too: every item reports it). */
+export type SchemaCache = Map<string, Promise<ValidateFunction>>;
+
+function cachedSchema(cache: SchemaCache | undefined, path: string): Promise<ValidateFunction> {
+  if (!cache) return compileSchema(path);
+  let got = cache.get(path);
+  if (!got) {
+    got = compileSchema(path);
+    // Awaited by each item that uses it; never an unhandled rejection meanwhile.
+    got.catch(() => undefined);
+    cache.set(path, got);
+  }
+  return got;
 }
 
 async function compileSchema(path: string): Promise<ValidateFunction> {
