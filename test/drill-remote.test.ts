@@ -7,29 +7,14 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DrillRecord, GapRecord } from '../src/catalog/index.js';
+import { drillPolicy } from './drill-support.js';
 import { assertExit, jsonError } from './e2e.js';
 import { type CliResult, type Fixture, fixture } from './helpers.js';
 import { enrolMfa, localToken, type ServeProcess, startServe, totp } from './serve-support.js';
 
-const POLICY = `version: 1
-governance:
-  retentionClasses:
-    short: { keep: 0d }
-tiers:
-  2:
-    retentionClass: short
-    keep: { last: 5 }
-    rpo: 1d
-    rto: 1h
-environments:
-  prod: {}
-items:
-  - name: app-prod
-    owner: team@example.com
-    tier: 2
-    environment: prod
-    sources: [{ files: { root: src/prod } }]
-access:
+const POLICY = drillPolicy(
+  ['prod'],
+  `access:
   teams:
     ops: [token:alice, token:bob]
     security: [token:alice, token:carol]
@@ -39,7 +24,8 @@ drills:
     validate:
       - run: "test -f {restored}/deployment.yaml"
     signoff: [ops, security]
-`;
+`,
+);
 
 describe('cairn drill through cairn serve', () => {
   let f: Fixture;

@@ -9,34 +9,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { DrillRecord, GapRecord } from '../src/catalog/index.js';
+import { drillPolicy } from './drill-support.js';
 import { assertExit, cliAsync, cliEnv, jsonError, spawnCairn } from './e2e.js';
 import { type Fixture, fixture } from './helpers.js';
 
-const POLICY = `version: 1
-governance:
-  retentionClasses:
-    short: { keep: 0d }
-tiers:
-  2:
-    retentionClass: short
-    keep: { last: 5 }
-    rpo: 1d
-    rto: 1h
-environments:
-  prod: {}
-  dev: {}
-items:
-  - name: app-prod
-    owner: team@example.com
-    tier: 2
-    environment: prod
-    sources: [{ files: { root: src/prod } }]
-  - name: app-dev
-    owner: team@example.com
-    tier: 2
-    environment: dev
-    sources: [{ files: { root: src/dev } }]
-access:
+const POLICY = drillPolicy(
+  ['prod', 'dev'],
+  `access:
   teams:
     ops: [alice@example.com]
 drills:
@@ -63,7 +42,8 @@ drills:
     validate:
       - run: "env"
       - run: "cat /proc/$PPID/environ | tr '\\\\0' '\\\\n'; true"
-`;
+`,
+);
 
 const SCHEMA = {
   type: 'object',

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import { isCairnError } from '../errors/index.js';
-import { type AlertRaise, type Catalog, openCatalog } from './index.js';
-import { catalogTargets } from './test-support.js';
+import type { AlertRaise, Catalog } from './index.js';
+import { catalogTargets, freshCatalogs } from './test-support.js';
 
 const t0 = Date.parse('2026-11-29T10:00:00.000Z');
 const t = (seconds: number) => new Date(t0 + seconds * 1000).toISOString();
@@ -25,21 +25,8 @@ function raise(fields: Partial<AlertRaise> = {}): AlertRaise {
 
 for (const target of catalogTargets) {
   describe(`alert records (${target.dialect})`, () => {
-    /** Two replicas on one database, or one catalog twice. */
-    async function fresh(tc: TestContext, replicas: 1 | 2 = 1): Promise<[Catalog, Catalog]> {
-      const { options, remove } = await target.fresh();
-      const a = await openCatalog(options);
-      const b = replicas === 2 ? await openCatalog(options) : a;
-      tc.after(async () => {
-        await a.close();
-        await b.close();
-        await remove();
-      });
-      return [a, b];
-    }
-
     it('raises once per dedup key, counting repeats, keeping the highest severity, until resolved', async (tc) => {
-      const [c] = await fresh(tc);
+      const [c] = await freshCatalogs(target, tc);
       const first = await c.alerts.raise(raise({ at: '2026-11-29T11:00:00+01:00' }));
       assert.equal(first.created, true);
       assert.deepEqual(first.alert, {
@@ -87,7 +74,7 @@ for (const target of catalogTargets) {
     });
 
     it('makes one alert of raises from several replicas at once, counting every one', async (tc) => {
-      const [a, b] = await fresh(tc, 2);
+      const [a, b] = await freshCatalogs(target, tc, 2);
       const results = await Promise.all(
         Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).alerts.raise(raise({ dedupKey: 'race', at: t(i) }))),
       );
@@ -99,7 +86,7 @@ for (const target of catalogTargets) {
     });
 
     it('finds alerts by prefix and lists them newest first by state and time', async (tc) => {
-      const [c] = await fresh(tc);
+      const [c] = await freshCatalogs(target, tc);
       const one = (await c.alerts.raise(raise({ id: 'al-aaaa000000000001', dedupKey: 'a', at: t(1) }))).alert;
       const two = (await c.alerts.raise(raise({ id: 'al-aaaa000000000002', dedupKey: 'b', at: t(2) }))).alert;
       const three = (await c.alerts.raise(raise({ id: 'al-bbbb000000000003', dedupKey: 'c', at: t(3) }))).alert;
@@ -120,7 +107,7 @@ for (const target of catalogTargets) {
     });
 
     it('acknowledges, resolves and escalates by compare-and-set', async (tc) => {
-      const [a, b] = await fresh(tc, 2);
+      const [a, b] = await freshCatalogs(target, tc, 2);
       const x = (await a.alerts.raise(raise({ dedupKey: 'x', at: t(0) }))).alert;
       const y = (await a.alerts.raise(raise({ dedupKey: 'y', at: t(5) }))).alert;
       const z = (await a.alerts.raise(raise({ dedupKey: 'z', at: t(50) }))).alert;
@@ -155,7 +142,7 @@ for (const target of catalogTargets) {
     });
 
     it('queues deliveries, leases due ones, and records attempts until delivered or given up', async (tc) => {
-      const [c] = await fresh(tc);
+      const [c] = await freshCatalogs(target, tc);
       await c.alerts.enqueue([
         { alertId: 'al-1', sink: 'slack', event: 'trigger', at: t(0) },
         { alertId: 'al-1', sink: 'email', event: 'trigger', at: t(0) },
@@ -211,7 +198,7 @@ for (const target of catalogTargets) {
     it('never hands one delivery to two concurrent claimers', async (tc) => {
       // SQLite: one connection per process (see openCatalog), its transactions one at a time;
       // PostgreSQL: two replicas on one database.
-      const [a, b] = await fresh(tc, target.dialect === 'postgres' ? 2 : 1);
+      const [a, b] = await freshCatalogs(target, tc, target.dialect === 'postgres' ? 2 : 1);
       const n = 60;
       await a.alerts.enqueue(
         Array.from({ length: n }, (_, i) => ({ alertId: `al-${i}`, sink: 's', event: 'trigger' as const, at: t(0) })),

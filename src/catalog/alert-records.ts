@@ -2,7 +2,7 @@ import { type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
 import { CairnError } from '../errors/index.js';
 import { AlertDeliveryQueue } from './alert-deliveries.js';
 import type { CatalogDialect } from './migrations/index.js';
-import { byIdOrPrefix, checkedLimit, isoDate } from './monitoring-support.js';
+import { checkedLimit, isoDate, rowByIdOrPrefix } from './monitoring-support.js';
 import type {
   AlertDelivery,
   AlertRaise,
@@ -105,16 +105,7 @@ export class KyselyAlertRecords implements AlertRecords {
   }
 
   async get(idOrPrefix: string): Promise<AlertRecord | undefined> {
-    const row = await byIdOrPrefix('alert', idOrPrefix, (from, to, limit) =>
-      this.#db
-        .selectFrom('alerts')
-        .selectAll()
-        .where('id', '>=', from)
-        .where('id', '<', to)
-        .orderBy('id')
-        .limit(limit)
-        .execute(),
-    );
+    const row = await rowByIdOrPrefix(this.#db, 'alerts', 'alert', idOrPrefix);
     return row ? fromRow(row) : undefined;
   }
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import { isCairnError } from '../errors/index.js';
-import { type Catalog, type DrillGapFound, type DrillRecord, type DrillResult, openCatalog } from './index.js';
-import { catalogTargets } from './test-support.js';
+import type { DrillGapFound, DrillRecord, DrillResult } from './index.js';
+import { catalogTargets, freshCatalogs } from './test-support.js';
 
 const result: DrillResult = {
   items: [
@@ -82,21 +82,8 @@ const gap = (item: string, key: string, message = `${key} failed`): DrillGapFoun
 
 for (const target of catalogTargets) {
   describe(`drill records (${target.dialect})`, () => {
-    /** Two replicas on one database, or one catalog twice. */
-    async function fresh(tc: TestContext, replicas: 1 | 2 = 1): Promise<[Catalog, Catalog]> {
-      const { options, remove } = await target.fresh();
-      const a = await openCatalog(options);
-      const b = replicas === 2 ? await openCatalog(options) : a;
-      tc.after(async () => {
-        await a.close();
-        await b.close();
-        await remove();
-      });
-      return [a, b];
-    }
-
     it('stores a drill exactly, finishes it once from running, and refuses the same id twice', async (tc) => {
-      const [c] = await fresh(tc);
+      const [c] = await freshCatalogs(target, tc);
       await c.drills.insert(drill());
       assert.deepEqual(await c.drills.get('dr-0123456789abcdef0123'), drill({ startedAt: '2026-11-29T09:00:00.000Z' }));
       await assert.rejects(c.drills.insert(drill()), (e) => isCairnError(e, 'CAIRN_E_EXISTS'));
@@ -111,7 +98,7 @@ for (const target of catalogTargets) {
     });
 
     it('refuses a second running drill of one plan, also from another connection at once', async (tc) => {
-      const [a, b] = await fresh(tc);
+      const [a, b] = await freshCatalogs(target, tc);
       const results = await Promise.allSettled([
         a.drills.insert(drill({ id: 'dr-1111' })),
         b.drills.insert(drill({ id: 'dr-2222' })),
@@ -130,7 +117,7 @@ for (const target of catalogTargets) {
     });
 
     it('finds a drill by a unique prefix of 6 characters or more, and says when it is ambiguous', async (tc) => {
-      const [c] = await fresh(tc);
+      const [c] = await freshCatalogs(target, tc);
       await c.drills.insert(drill({ id: 'dr-aaaa11' }));
       await c.drills.insert(drill({ id: 'dr-aaaa22', plan: 'monthly-staging' }));
       await c.drills.insert(drill({ id: 'dr-aaaa2233', plan: 'weekly-dev' }));
@@ -150,7 +137,7 @@ for (const target of catalogTargets) {
     });
 
     it('lists newest first by plan, status and time, and gives the latest drill of each plan', async (tc) => {
-      const [c] = await fresh(tc);
+      const [c] = await freshCatalogs(target, tc);
       const at = (h: number) => `2026-11-${String(h).padStart(2, '0')}T10:00:00.000Z`;
       await c.drills.insert(drill({ id: 'dr-000001', plan: 'a', startedAt: at(1), status: 'passed' }));
       await c.drills.insert(drill({ id: 'dr-000002', plan: 'a', startedAt: at(2), status: 'failed' }));
@@ -168,7 +155,7 @@ for (const target of catalogTargets) {
     });
 
     it('changes a status only from the expected one', async (tc) => {
-      const [a, b] = await fresh(tc, 2);
+      const [a, b] = await freshCatalogs(target, tc, 2);
       await a.drills.insert(drill({ ...finished }));
       assert.equal(await a.drills.setStatus(drill().id, 'running', 'failed'), false);
       const both = await Promise.all([
@@ -180,7 +167,7 @@ for (const target of catalogTargets) {
     });
 
     it('takes one sign-off per team and one per person, and says which one refused', async (tc) => {
-      const [a, b] = await fresh(tc, 2);
+      const [a, b] = await freshCatalogs(target, tc, 2);
       const id = drill().id;
       const at = '2026-11-29T11:00:00Z';
       assert.equal(await a.drills.addSignoff({ drillId: id, team: 'operations', subject: 'alice', at }), 'ok');
@@ -207,7 +194,7 @@ for (const target of catalogTargets) {
     });
 
     it('opens gaps, refreshes them while found again, closes them when not, and opens anew after', async (tc) => {
-      const [c] = await fresh(tc);
+      const [c] = await freshCatalogs(target, tc);
       const items = ['api', 'db'];
       const first = await c.drills.recordGaps(
         'dr-1',
@@ -269,7 +256,7 @@ for (const target of catalogTargets) {
 
     it('keeps one open gap when drills of the same item record it at once', async (tc) => {
       // SQLite: one connection per process (see openCatalog); PostgreSQL: two replicas.
-      const [a, b] = await fresh(tc, target.dialect === 'postgres' ? 2 : 1);
+      const [a, b] = await freshCatalogs(target, tc, target.dialect === 'postgres' ? 2 : 1);
       const runs = await Promise.all(
         Array.from({ length: 6 }, (_, i) =>
           (i % 2 ? a : b).drills.recordGaps(`dr-${i}`, ['api'], [gap('api', 'run:0')], '2026-11-01T00:00:00Z'),

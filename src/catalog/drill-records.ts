@@ -1,7 +1,7 @@
 import type { ColumnType, Kysely, Selectable } from 'kysely';
 import { CairnError } from '../errors/index.js';
 import { gapsOf, recordGaps } from './drill-gaps.js';
-import { byIdOrPrefix, checkedLimit, isoDate, num } from './monitoring-support.js';
+import { checkedLimit, isoDate, num, rowByIdOrPrefix } from './monitoring-support.js';
 import type {
   DrillFilter,
   DrillFinish,
@@ -104,16 +104,7 @@ export class KyselyDrillRecords implements DrillRecords {
   }
 
   async get(idOrPrefix: string): Promise<DrillRecord | undefined> {
-    const row = await byIdOrPrefix('drill', idOrPrefix, (from, to, limit) =>
-      this.#db
-        .selectFrom('drills')
-        .selectAll()
-        .where('id', '>=', from)
-        .where('id', '<', to)
-        .orderBy('id')
-        .limit(limit)
-        .execute(),
-    );
+    const row = await rowByIdOrPrefix(this.#db, 'drills', 'drill', idOrPrefix);
     return row ? fromRow(row) : undefined;
   }
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { isCairnError } from '../errors/index.js';
 import { newestPerGroup } from './coverage-queries.js';
-import { type CanaryRun, type Catalog, openCatalog } from './index.js';
+import { type CanaryRun, openCatalog } from './index.js';
 import type { CatalogDatabase } from './schema.js';
-import { catalogTargets, snapshotRecord, verificationRecord } from './test-support.js';
+import { catalogTargets, freshCatalogs, snapshotRecord, verificationRecord } from './test-support.js';
 
 const t = (minutes: number) => new Date(Date.parse('2026-11-29T10:00:00.000Z') + minutes * 60_000).toISOString();
 
@@ -26,21 +26,8 @@ function canaryRun(fields: Partial<CanaryRun> = {}): CanaryRun {
 
 for (const target of catalogTargets) {
   describe(`monitoring stores (${target.dialect})`, () => {
-    /** Two replicas on one database, or one catalog twice. */
-    async function fresh(tc: TestContext, replicas: 1 | 2 = 1): Promise<[Catalog, Catalog]> {
-      const { options, remove } = await target.fresh();
-      const a = await openCatalog(options);
-      const b = replicas === 2 ? await openCatalog(options) : a;
-      tc.after(async () => {
-        await a.close();
-        await b.close();
-        await remove();
-      });
-      return [a, b];
-    }
-
     it('counts consecutive backup failures per item and environment, and resets them on success', async (tc) => {
-      const [c] = await fresh(tc);
+      const [c] = await freshCatalogs(target, tc);
       const h = c.health;
       assert.deepEqual(
         await h.recordOutcome({ item: 'api', environment: 'prod', ok: false, at: t(0), error: 'timeout' }),
@@ -99,7 +86,7 @@ for (const target of catalogTargets) {
     });
 
     it('loses no failure when replicas record outcomes of one item at once', async (tc) => {
-      const [a, b] = await fresh(tc, 2);
+      const [a, b] = await freshCatalogs(target, tc, 2);
       await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
           (i % 2 ? a : b).health.recordOutcome({ item: 'api', environment: 'prod', ok: false, at: t(i) }),
@@ -109,7 +96,7 @@ for (const target of catalogTargets) {
     });
 
     it('records canary runs and lists them newest first', async (tc) => {
-      const [c] = await fresh(tc);
+      const [c] = await freshCatalogs(target, tc);
       await c.canary.insert(canaryRun());
       await c.canary.insert(
         canaryRun({
@@ -142,7 +129,7 @@ for (const target of catalogTargets) {
     });
 
     it('finds the newest complete snapshot and the newest capture of each item and environment', async (tc) => {
-      const [c] = await fresh(tc);
+      const [c] = await freshCatalogs(target, tc);
       assert.deepEqual(await c.coverage.latestCaptures(), []);
       const apiOld = snapshotRecord({ item: 'api', environment: 'prod', time: t(0) });
       const apiNew = snapshotRecord({ item: 'api', environment: 'prod', time: t(10) });
@@ -189,7 +176,7 @@ for (const target of catalogTargets) {
     });
 
     it('breaks a tie of two snapshots at the same time by the greater id', async (tc) => {
-      const [c] = await fresh(tc);
+      const [c] = await freshCatalogs(target, tc);
       const one = snapshotRecord({ item: 'api', time: t(0) });
       const two = snapshotRecord({ item: 'api', time: t(0) });
       await c.putSnapshot(one);

@@ -1,3 +1,4 @@
+import type { Kysely, Selectable } from 'kysely';
 import { CairnError } from '../errors/index.js';
 import { prefixRange } from './run-criteria.js';
 
@@ -33,6 +34,34 @@ export async function byIdOrPrefix<R extends { id: string }>(
     'CAIRN_E_AMBIGUOUS',
     `${what} prefix ${prefix} matches several ${what}s: ${candidates.join(', ')}${more}; give more characters`,
     { prefix, candidates },
+  );
+}
+
+/**
+ * byIdOrPrefix over a catalog table keyed by a text `id` (alerts, drills): the table's row with that
+ * id, or the one row whose id starts with the prefix.
+ */
+export async function rowByIdOrPrefix<DB, T extends keyof DB & string>(
+  db: Kysely<DB>,
+  table: T,
+  what: string,
+  idOrPrefix: string,
+): Promise<Selectable<DB[T]> | undefined> {
+  type Row = Selectable<DB[T]> & { id: string };
+  const keyed = db as unknown as Kysely<{ [table: string]: { id: string } }>;
+  const name: string = table;
+  return byIdOrPrefix<Row>(
+    what,
+    idOrPrefix,
+    (from, to, limit) =>
+      keyed
+        .selectFrom(name)
+        .selectAll()
+        .where('id', '>=', from)
+        .where('id', '<', to)
+        .orderBy('id')
+        .limit(limit)
+        .execute() as Promise<unknown[]> as Promise<Row[]>,
   );
 }
 

@@ -3,10 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import type { CatalogOptions } from './open-catalog.js';
-import type { SnapshotRecord, VerificationRecord } from './types.js';
+import { type CatalogOptions, openCatalog } from './open-catalog.js';
+import type { Catalog, SnapshotRecord, VerificationRecord } from './types.js';
 
 /**
  * What the catalog tests run against: each target hands out fresh, isolated catalogs. PostgreSQL is
@@ -54,6 +55,26 @@ const postgres: CatalogTarget = {
 };
 
 export const catalogTargets: readonly CatalogTarget[] = [sqlite, postgres];
+
+/**
+ * A fresh catalog on `target`, opened once (returned twice) or twice on one database (two replicas);
+ * closed and removed after the test.
+ */
+export async function freshCatalogs(
+  target: CatalogTarget,
+  tc: TestContext,
+  replicas: 1 | 2 = 1,
+): Promise<[Catalog, Catalog]> {
+  const { options, remove } = await target.fresh();
+  const a = await openCatalog(options);
+  const b = replicas === 2 ? await openCatalog(options) : a;
+  tc.after(async () => {
+    await a.close();
+    await b.close();
+    await remove();
+  });
+  return [a, b];
+}
 
 async function dropSchema(schema: string): Promise<void> {
   const db = new Kysely<unknown>({

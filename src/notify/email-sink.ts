@@ -13,8 +13,8 @@ import { createTransport } from 'nodemailer';
 import { CairnError } from '../errors/index.js';
 import type { AlertCategory } from '../policy/index.js';
 import type { Alert, AlertSink } from './alert.js';
+import { detailText, eventPrefix, oneLine } from './alert-text.js';
 import { acceptsFor } from './sink-filter.js';
-import { eventPrefix } from './slack-message.js';
 
 export interface EmailSinkOptions {
   /** smtp://host[:port] or smtps://host[:port]; no credentials in it. */
@@ -183,24 +183,10 @@ export function emailText(alert: Alert): string {
   const details = Object.entries(alert.details ?? {});
   if (details.length > 0) {
     lines.push('', 'Details:');
-    for (const [key, value] of details) lines.push(`  ${key}: ${show(value)}`);
+    for (const [key, value] of details) lines.push(`  ${key}: ${detailText(value).replace(/\n/g, '\n    ')}`);
   }
   if (alert.id && (alert.event ?? 'trigger') !== 'resolve') lines.push('', `Acknowledge: cairn alerts ack ${alert.id}`);
   return `${lines.join('\n')}\n`;
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'string') return value.replace(/\n/g, '\n    ');
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
-function oneLine(s: string, max: number): string {
-  const line = s.replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
 /** The password as it may appear on the wire: plain, base64 alone (LOGIN) and in AUTH PLAIN. */

@@ -16,6 +16,7 @@
 
 export type { Alert, AlertEvent, AlertSeverity, AlertSink, SinkResult } from './alert.js';
 export { ALERT_EVENTS } from './alert.js';
+export { eventPrefix } from './alert-text.js';
 export type { EmailSinkOptions } from './email-sink.js';
 export { EmailSink, emailSubject, emailText, parseSmtpUrl } from './email-sink.js';
 export type { FromPolicyOptions } from './from-policy.js';
@@ -31,7 +32,7 @@ export { PAGERDUTY_EVENTS_URL, PagerDutySink, pagerDutyDedupKey, pagerDutyEvent 
 export type { LostListener, SiemMessage, SiemTransport } from './siem-transport.js';
 export { acceptsFor, categoryOf, sinkAccepts } from './sink-filter.js';
 export type { SlackPayload } from './slack-message.js';
-export { eventPrefix, slackMessage } from './slack-message.js';
+export { slackMessage } from './slack-message.js';
 export type { SyslogFraming } from './syslog-framing.js';
 export type { SyslogTransportOptions } from './syslog-transport.js';
 export { SyslogTransport } from './syslog-transport.js';

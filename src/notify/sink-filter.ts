@@ -3,27 +3,13 @@
  * alert. Otherwise it takes an alert whose category is listed; an escalation also reaches sinks
  * that list `escalation`, and so do the acknowledge and resolve of an alert that was escalated
  * (so the pager hears the incident ended). An alert without a category gets one from its kind
- * (the stable kinds below); any other kind is an anomaly, which is what uncategorised alerts were.
+ * (policy's ALERT_KINDS); any other kind is an anomaly, which is what uncategorised alerts were.
  */
-import type { AlertCategory } from '../policy/index.js';
+import { type AlertCategory, categoryOfKind } from '../policy/index.js';
 import type { Alert } from './alert.js';
 
-const KIND_CATEGORY: Readonly<Record<string, AlertCategory>> = Object.freeze({
-  'backup-failed': 'failure',
-  'schedule-late': 'late',
-  'schedule-escalation': 'late',
-  'schedule-failed': 'failure',
-  drift: 'drift',
-  'drill-failed': 'drill',
-  'drill-overdue': 'drill',
-  'drill-gap': 'drill',
-  'canary-failed': 'canary',
-  'canary-slow': 'canary',
-  'out-of-rpo': 'coverage',
-});
-
 export function categoryOf(alert: Alert): AlertCategory {
-  return alert.category ?? KIND_CATEGORY[alert.kind] ?? 'anomaly';
+  return alert.category ?? categoryOfKind(alert.kind);
 }
 
 /** `accepts` for a sink declared with `for: categories`; undefined (take all) when absent. */

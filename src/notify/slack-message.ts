@@ -4,7 +4,8 @@
  * those events); `blocks` carry the summary, up to ten details, and the alert id, dedup key and
  * link. Slack reads `&`, `<` and `>` as markup, so every alert string is escaped.
  */
-import type { Alert, AlertEvent } from './alert.js';
+import type { Alert } from './alert.js';
+import { detailText, eventPrefix, oneLine } from './alert-text.js';
 
 export interface SlackPayload {
   readonly text: string;
@@ -15,20 +16,6 @@ const ICON = { info: ':information_source:', warning: ':warning:', critical: ':r
 const EVENT_ICON = { acknowledge: ':eyes:', resolve: ':white_check_mark:', escalate: ':rotating_light:' } as const;
 const MAX_FIELDS = 10; // Slack's limit for a section's fields
 
-/** "ACK: ", "RESOLVED: ", "ESCALATED: " or "" (a trigger): the same words the e-mail subject starts with. */
-export function eventPrefix(event: AlertEvent | undefined): string {
-  switch (event) {
-    case 'acknowledge':
-      return 'ACK: ';
-    case 'resolve':
-      return 'RESOLVED: ';
-    case 'escalate':
-      return 'ESCALATED: ';
-    default:
-      return '';
-  }
-}
-
 export function slackMessage(alert: Alert): SlackPayload {
   const event = alert.event ?? 'trigger';
   const text = oneLine(`${eventPrefix(event)}[${alert.severity.toUpperCase()}] ${alert.kind}: ${alert.summary}`, 300);
@@ -37,7 +24,7 @@ export function slackMessage(alert: Alert): SlackPayload {
     .slice(0, MAX_FIELDS)
     .map(([key, value]) => ({
       type: 'mrkdwn',
-      text: `*${escapeMrkdwn(key)}*\n${escapeMrkdwn(oneLine(show(value), 200))}`,
+      text: `*${escapeMrkdwn(key)}*\n${escapeMrkdwn(oneLine(detailText(value), 200))}`,
     }));
   const blocks: Record<string, unknown>[] = [
     {
@@ -52,20 +39,6 @@ export function slackMessage(alert: Alert): SlackPayload {
   if (alert.url && /^https?:\/\//.test(alert.url) && !/[\s<>|]/.test(alert.url)) context.push(`<${alert.url}|open>`);
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: context.join(' · ') }] });
   return { text: escapeMrkdwn(text), blocks };
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'string') return value;
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
-function oneLine(s: string, max: number): string {
-  const line = s.replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
 function escapeMrkdwn(s: string): string {

@@ -2,6 +2,8 @@
  * The policy layer: cairn.yaml → validated Policy model, plus the rules other layers apply with it
  * (path exclusions, secret detection, retention). Nothing outside src/policy imports its other files.
  */
+export type { AlertKind } from './alert-kinds.js';
+export { ALERT_KINDS, categoryOfKind, isAlertKind } from './alert-kinds.js';
 export { CANARY_DEFAULTS, DRILL_DEFAULTS } from './build-drills.js';
 export { DEFAULT_ACCESS_POLICY, DEFAULT_AUDIT_SETTINGS } from './build-governance.js';
 export { cronProblem } from './cron.js';

@@ -1,6 +1,7 @@
 import type { AlertSeverity } from '../../notify/index.js';
-import type { AlertCategory, Policy } from '../../policy/index.js';
+import { ALERT_KINDS, type AlertKind, type Policy } from '../../policy/index.js';
 import { type AlertCenter, checkCoverageAlerts, recordBackupOutcome } from '../../services/index.js';
+import { envNumber } from './replica-loop.js';
 import type { WireContext } from './wire-context.js';
 
 /** The identity scheduled runs and their alerts are recorded under. */
@@ -56,24 +57,10 @@ export function startAlertLoop(center: AlertCenter, opts: AlertLoopOptions): Ale
   };
 }
 
-export type SchedulerAlertKind =
-  | 'schedule-late'
-  | 'schedule-escalation'
-  | 'schedule-failed'
-  | 'drift'
-  | 'drill-failed'
-  | 'drill-overdue'
-  | 'drill-gap';
-
-const CATEGORY: Readonly<Record<SchedulerAlertKind, AlertCategory>> = {
-  'schedule-late': 'late',
-  'schedule-escalation': 'late',
-  'schedule-failed': 'failure',
-  drift: 'drift',
-  'drill-failed': 'drill',
-  'drill-overdue': 'drill',
-  'drill-gap': 'drill',
-};
+export type SchedulerAlertKind = Extract<
+  AlertKind,
+  'schedule-late' | 'schedule-escalation' | 'schedule-failed' | 'drift' | 'drill-failed' | 'drill-overdue' | 'drill-gap'
+>;
 
 /** The kinds recorded as `schedule.<…>` audit events besides the AlertCenter's alert.raised. */
 const AUDITED = new Set<SchedulerAlertKind>(['schedule-late', 'schedule-escalation', 'schedule-failed', 'drift']);
@@ -123,7 +110,7 @@ export class AlertRaiser {
       }
       await this.ctx.alerts.raise({
         kind: a.kind,
-        category: CATEGORY[a.kind],
+        category: ALERT_KINDS[a.kind],
         severity: a.severity,
         summary: a.summary,
         dedupKey,
@@ -178,11 +165,4 @@ export class AlertRaiser {
     this.#pending.add(work);
     void work.finally(() => this.#pending.delete(work));
   }
-}
-
-function envNumber(name: string): number | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  return Number.isFinite(n) && n > 0 ? n : undefined;
 }

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { isCairnError } from '../../errors/index.js';
 import { runCanary } from '../../services/index.js';
+import { newReplicaId, type ReplicaLoop, UNFINISHED_RUN } from './replica-loop.js';
 import type { WireContext } from './wire-context.js';
 
 /** The schedule_runs key the canary's slots are claimed under (not a policy schedule: `cairn schedules` omits it). */
@@ -15,14 +14,8 @@ export interface CanaryLoopOptions {
   readonly idleMs?: number;
 }
 
-export interface CanaryLoop {
-  /** hostname:pid:random, as recorded in schedule_runs.claimed_by. */
-  readonly replica: string;
-  /** Stops the loop and waits for the round in flight. */
-  stop(): Promise<void>;
-}
-
-const UNFINISHED = new Set(['claimed', 'running']);
+/** stop() stops the loop and waits for the round in flight. */
+export type CanaryLoop = ReplicaLoop;
 
 /**
  * The canary of `cairn serve` (C8.6): one round per `canary.every` slot (slot = the time rounded down
@@ -34,7 +27,7 @@ const UNFINISHED = new Set(['claimed', 'running']);
  * from the next slot.
  */
 export function startCanary(ctx: WireContext, opts: CanaryLoopOptions): CanaryLoop {
-  const replica = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const replica = newReplicaId();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let round: Promise<void> = Promise.resolve();
@@ -54,7 +47,7 @@ export function startCanary(ctx: WireContext, opts: CanaryLoopOptions): CanaryLo
     // Another round still going (this replica's cannot be: rounds here are sequential); one claimed
     // longer ago than ten rounds (or an hour) is taken for a replica that stopped mid-round.
     const stale = Math.max(10 * everyMs, 3_600_000);
-    if (last && UNFINISHED.has(last.status) && Date.parse(last.claimedAt) > now - stale) return untilNext();
+    if (last && UNFINISHED_RUN.has(last.status) && Date.parse(last.claimedAt) > now - stale) return untilNext();
     if (!(await ctx.catalog.schedules.claim(CANARY_KEY, slot, replica, { dueAt: slot }))) return untilNext();
     await ctx.catalog.schedules.markStarted(CANARY_KEY, slot, replica);
     try {

@@ -22,6 +22,17 @@ export async function drillJob(
   signal: AbortSignal,
 ): Promise<JobOutcome> {
   const plan = planned.name;
+  const failedKey = `drill-failed:${plan}`; // one incident per plan
+  const raiseFailed = (summary: string, details: Record<string, unknown>) =>
+    alerts.raise({
+      kind: 'drill-failed',
+      severity: 'critical',
+      key: planned.key,
+      slot,
+      dedupKey: failedKey,
+      summary,
+      details,
+    });
   let record: DrillRecord;
   try {
     record = await ctx.withRepository((repo) => {
@@ -33,14 +44,9 @@ export async function drillJob(
     // Not run at all (the repository or the plan locked: tried again; the claim lost: nothing to say).
     if (signal.aborted || isCairnError(err, 'CAIRN_E_REPO_LOCKED')) throw err;
     const message = err instanceof Error ? err.message : String(err);
-    alerts.raise({
-      kind: 'drill-failed',
-      severity: 'critical',
-      key: planned.key,
-      slot,
-      dedupKey: `drill-failed:${plan}`,
-      summary: `scheduled drill ${plan} could not run: ${message.slice(0, 300)}`,
-      details: { plan, error: message.slice(0, 2000) },
+    raiseFailed(`scheduled drill ${plan} could not run: ${message.slice(0, 300)}`, {
+      plan,
+      error: message.slice(0, 2000),
     });
     throw err;
   }
@@ -70,16 +76,10 @@ export async function drillJob(
       ...failedItems.map((i) => `restore of ${i.item} failed${i.error ? `: ${i.error}` : ''}`),
       ...failedValidators.map((v) => `validator ${v.label} on ${v.item} ${v.timedOut ? 'timed out' : 'failed'}`),
     ];
-    alerts.raise({
-      kind: 'drill-failed',
-      severity: 'critical',
-      key: planned.key,
-      slot,
-      dedupKey: `drill-failed:${plan}`,
-      summary: `drill ${plan} (${record.id}) failed: ${why.join('; ').slice(0, 400) || 'see the drill record'}${
-        gaps.length > 0 ? `; ${gaps.length} gap(s) found` : ''
-      }`,
-      details: {
+    const found = gaps.length > 0 ? `; ${gaps.length} gap(s) found` : '';
+    raiseFailed(
+      `drill ${plan} (${record.id}) failed: ${why.join('; ').slice(0, 400) || 'see the drill record'}${found}`,
+      {
         plan,
         drill: record.id,
         failedValidators,
@@ -87,9 +87,9 @@ export async function drillJob(
         gaps,
         ...(result?.error ? { error: result.error } : {}),
       },
-    });
+    );
   } else {
-    alerts.resolve(`drill-failed:${plan}`, `drill ${record.id} of ${plan} finished ${record.status}`);
+    alerts.resolve(failedKey, `drill ${record.id} of ${plan} finished ${record.status}`);
   }
   await gapAlerts(ctx, planned, slot, record, alerts);
   alerts.resolvePrefix(`drill-overdue:${plan}@`, `drill ${record.id} of ${plan} finished ${record.status}`);

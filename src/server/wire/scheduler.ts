@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { ScheduleRunRecord } from '../../catalog/index.js';
 import type { Policy } from '../../policy/index.js';
 import { dueRun, hasSeconds, lateness, type PlannedSchedule, planSchedules, windowOpen } from '../../services/index.js';
 import { AlertRaiser } from './alert-loop.js';
 import { DrillOverdueWatch } from './drill-jobs.js';
+import { envNumber, newReplicaId, type ReplicaLoop, UNFINISHED_RUN } from './replica-loop.js';
 import { type JobOutcome, runScheduledJob } from './scheduler-jobs.js';
 import type { WireContext } from './wire-context.js';
 
@@ -18,14 +17,8 @@ export interface SchedulerOptions {
   readonly onError: (what: string, err: unknown) => void;
 }
 
-export interface Scheduler {
-  /** hostname:pid:random, as recorded in schedule_runs.claimed_by. */
-  readonly replica: string;
-  /** Stops ticking and waits for the runs, and the alerts raised and their deliveries, in flight. */
-  stop(): Promise<void>;
-}
-
-const UNFINISHED = new Set(['claimed', 'running']);
+/** stop() stops ticking and waits for the runs, and the alerts raised and their deliveries, in flight. */
+export type Scheduler = ReplicaLoop;
 
 /**
  * The schedules of `cairn serve`: every tick, for each schedule of the policy in force, the slot due
@@ -42,7 +35,7 @@ const UNFINISHED = new Set(['claimed', 'running']);
  * schedule-failed alert, and a late run that finishes resolves its late and escalation alerts.
  */
 export function startScheduler(ctx: WireContext, opts: SchedulerOptions): Scheduler {
-  const replica = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const replica = newReplicaId();
   const leaseMs = opts.leaseMs ?? envNumber('CAIRN_SCHEDULER_LEASE_MS') ?? 10 * 60_000;
   const fixedTick = opts.tickMs ?? envNumber('CAIRN_SCHEDULER_TICK_MS');
   const running = new Map<string, Promise<void>>();
@@ -74,7 +67,7 @@ export function startScheduler(ctx: WireContext, opts: SchedulerOptions): Schedu
     const inFlight = running.has(p.key);
     const now = new Date();
     const last = await ctx.catalog.schedules.lastRun(p.key);
-    if (last && UNFINISHED.has(last.status)) {
+    if (last && UNFINISHED_RUN.has(last.status)) {
       await checkLate(p, last, policy, now); // this replica's own run in flight too
       if (inFlight) return; // its heartbeat keeps the claim
       // With maintenanceWindowsOnly a run starts only while a window is open: a blocked retry too.
@@ -274,11 +267,4 @@ export function startScheduler(ctx: WireContext, opts: SchedulerOptions): Schedu
       await alerts.settle();
     },
   };
-}
-
-function envNumber(name: string): number | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  return Number.isFinite(n) && n > 0 ? n : undefined;
 }

@@ -1,21 +1,7 @@
 import type { ReportEventRow } from '../../catalog/index.js';
+import { ALERT_KINDS, isAlertKind } from '../../policy/index.js';
 import { evidence, figure, str, table } from './figure-kit.js';
 import type { Figure, ReportFacts } from './types.js';
-
-/** Alert kinds' categories (docs/MONITORING.md), for alert events that do not name theirs. */
-const CATEGORY_OF_KIND: Readonly<Record<string, string>> = {
-  'backup-failed': 'failure',
-  'schedule-late': 'late',
-  'schedule-escalation': 'late',
-  'schedule-failed': 'failure',
-  drift: 'drift',
-  'drill-failed': 'drill',
-  'drill-overdue': 'drill',
-  'drill-gap': 'drill',
-  'canary-failed': 'canary',
-  'canary-slow': 'canary',
-  'out-of-rpo': 'coverage',
-};
 
 const ALERT_STEPS = ['raised', 'acknowledged', 'escalated', 'resolved'] as const;
 
@@ -38,7 +24,8 @@ export function failureFigures(f: ReportFacts): Figure[] {
   const categoryOfAlert = new Map<string, string>();
   const categoryOf = (e: ReportEventRow): string => {
     const id = str(e.details.alertId) ?? e.target ?? '';
-    const own = str(e.details.category) ?? CATEGORY_OF_KIND[str(e.details.kind) ?? ''];
+    const kind = str(e.details.kind);
+    const own = str(e.details.category) ?? (kind !== null && isAlertKind(kind) ? ALERT_KINDS[kind] : undefined);
     if (own) {
       categoryOfAlert.set(id, own);
       return own;
