@@ -16,9 +16,7 @@ export async function snapshotCounts(
 }
 
 /** Every snapshot and verification id the catalog holds (catalog sync compares them with the repository's). */
-export async function knownIds(
-  db: Kysely<CatalogDatabase>,
-): Promise<{ snapshots: string[]; verifications: string[] }> {
+export async function knownIds(db: Kysely<CatalogDatabase>): Promise<{ snapshots: string[]; verifications: string[] }> {
   const snapshots = await db.selectFrom('snapshots').select('id').execute();
   const verifications = await db.selectFrom('verifications').select('id').execute();
   return { snapshots: snapshots.map((r) => r.id), verifications: verifications.map((r) => r.id) };

@@ -81,7 +81,7 @@ for (const target of catalogTargets) {
       const center = f.center();
       const alert = await center.raise(failure);
       await center.settle();
-      let [trigger] = await f.catalog.alerts.deliveries(alert.id);
+      const [trigger] = await f.catalog.alerts.deliveries(alert.id);
       assert.equal(trigger?.status, 'pending');
       assert.equal(trigger?.attempts, 1);
       assert.match(trigger?.lastError ?? '', /429/);
