@@ -1,7 +1,8 @@
 /**
  * The audit trail of a running `cairn serve`, end to end: anomalies found in the live stream (a
- * restore outside business hours, a burst of failed authentications) reach a webhook served by the
- * test and are recorded as `anomaly.*` events; `POST /api/v1/audit/verify` passes with signed
+ * restore outside business hours, a burst of failed authentications) are raised as alerts (listed
+ * and acknowledged in /api/v1/alerts), reach a webhook served by the test and are recorded as
+ * `anomaly.*` events; `POST /api/v1/audit/verify` passes with signed
  * checkpoints, and names the sequence number of an event edited in the SQLite catalog underneath.
  */
 import assert from 'node:assert/strict';
@@ -33,6 +34,19 @@ interface Alert {
   kind: string;
   severity: string;
   dedupKey: string;
+  event: string;
+  category: string;
+  id: string;
+}
+
+interface AlertRecord {
+  id: string;
+  kind: string;
+  category: string;
+  dedupKey: string;
+  state: string;
+  ackedBy: string | null;
+  details: { events?: number[] };
 }
 
 describe('cairn serve: anomalies, alerts and audit verification', () => {
@@ -71,6 +85,8 @@ describe('cairn serve: anomalies, alerts and audit verification', () => {
     const got = await until('the off-hours alert', alerts, (a) => a.some((x) => x.kind === 'off-hours-restore'));
     const alert = got.find((x) => x.kind === 'off-hours-restore')!;
     assert.equal(alert.severity, 'warning');
+    assert.equal(alert.category, 'anomaly');
+    assert.match(alert.id, /^al-[0-9a-f]{16}$/);
     assert.match(alert.dedupKey, /^off-hours-restore:token:restorer:/);
     const events = await until(
       'anomaly events',
@@ -81,7 +97,7 @@ describe('cairn serve: anomalies, alerts and audit verification', () => {
     // One alert per dedup key. The route's `allowed` and `ok` events name the restore differently
     // (as asked, then `<id> -> <target>`), so today one restore may raise two keys; none is repeated.
     const keys = alerts()
-      .filter((x) => x.kind === 'off-hours-restore')
+      .filter((x) => x.kind === 'off-hours-restore' && x.event === 'trigger')
       .map((x) => x.dedupKey);
     assert.equal(new Set(keys).size, keys.length);
     assert.ok(keys.every((k) => k.startsWith('off-hours-restore:token:restorer:')));
@@ -100,6 +116,32 @@ describe('cairn serve: anomalies, alerts and audit verification', () => {
       'the anomaly event',
       () => anomalyEvents('auth-failures'),
       (e) => e.length === 1,
+    );
+  });
+
+  it('keeps an anomaly as an alert: listed in GET /api/v1/alerts and acknowledged there', async () => {
+    const a = as('auditor');
+    const open = await until(
+      'the anomaly alert',
+      async () =>
+        (await a.ok<{ alerts: AlertRecord[] }>(a.get('/api/v1/alerts?state=open'))).alerts.filter(
+          (x) => x.kind === 'auth-failures',
+        ),
+      (list) => list.length > 0,
+    );
+    const alert = open[0]!;
+    assert.equal(alert.category, 'anomaly');
+    assert.match(alert.dedupKey, /^auth-failures:ip:127\.0\.0\.1:/);
+    assert.ok((alert.details.events ?? []).length >= 4, JSON.stringify(alert.details));
+    const r = as('restorer');
+    const acked = await r.ok<AlertRecord>(r.post(`/api/v1/alerts/${alert.id}/ack`));
+    assert.equal(acked.state, 'acknowledged');
+    assert.equal(acked.ackedBy, 'token:restorer');
+    const after = await a.ok<{ alerts: AlertRecord[] }>(a.get('/api/v1/alerts?state=acknowledged'));
+    assert.ok(after.alerts.some((x) => x.id === alert.id));
+    // The sink hears the acknowledgement of the alert it was sent.
+    await until('the acknowledge delivery', alerts, (got) =>
+      got.some((x) => x.id === alert.id && x.event === 'acknowledge'),
     );
   });
 

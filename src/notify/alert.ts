@@ -16,7 +16,7 @@ export type AlertEvent = 'trigger' | 'acknowledge' | 'resolve' | 'escalate';
 export const ALERT_EVENTS: readonly AlertEvent[] = Object.freeze(['trigger', 'acknowledge', 'resolve', 'escalate']);
 
 export interface Alert {
-  /** What happened, as a stable name: bulk-delete, restore-outside-hours, auth-failure-burst. */
+  /** What happened, as a stable name: backup-failed, drift, canary-failed, bulk-delete, off-hours-restore, … */
   readonly kind: string;
   readonly severity: AlertSeverity;
   /** One human sentence. */

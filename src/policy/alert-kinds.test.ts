@@ -12,7 +12,15 @@ describe('alert kinds', () => {
   });
 
   it('makes any other kind an anomaly, including names an object inherits', () => {
-    for (const kind of ['bulk-delete', 'auth-failure-burst', '', 'toString', '__proto__', 'constructor']) {
+    for (const kind of [
+      'bulk-delete',
+      'off-hours-restore',
+      'auth-failures',
+      '',
+      'toString',
+      '__proto__',
+      'constructor',
+    ]) {
       assert.equal(isAlertKind(kind), false, kind);
       assert.equal(categoryOfKind(kind), 'anomaly', kind);
     }

@@ -24,7 +24,7 @@ export function isAlertKind(kind: string): kind is AlertKind {
   return Object.hasOwn(ALERT_KINDS, kind);
 }
 
-/** The category of an alert kind; any kind not listed is an anomaly (bulk-delete, auth-failure-burst, …). */
+/** The category of an alert kind; any kind not listed is an anomaly (bulk-delete, off-hours-restore, auth-failures). */
 export function categoryOfKind(kind: string): AlertCategory {
   return isAlertKind(kind) ? ALERT_KINDS[kind] : 'anomaly';
 }

@@ -126,6 +126,29 @@ describe('alert sinks', () => {
     errorAt(email('to: [a@b.example], userEnv: U'), 'alerts.sinks[0].email', /userEnv and passwordEnv go together/);
   });
 
+  test('webhook and slack need an endpoint', () => {
+    const issue = errorAt(
+      sinks('    - webhook: { secretEnv: HOOK_KEY }\n'),
+      'alerts.sinks[0].webhook',
+      /webhook needs url or urlEnv/,
+    );
+    assert.equal(issue.line, 8);
+    errorAt(sinks('    - webhook: { for: [late] }\n'), 'alerts.sinks[0].webhook', /webhook needs url or urlEnv/);
+    errorAt(sinks('    - slack: {}\n'), 'alerts.sinks[0].slack', /slack needs url or webhookEnv/);
+    errorAt(
+      sinks('    - webhook: { urlEnv: HOOK_URL }\n    - slack:\n        for: [late]\n'),
+      'alerts.sinks[1].slack',
+      /slack needs url or webhookEnv/,
+    );
+    parsePolicy(
+      sinks('    - webhook: { urlEnv: HOOK_URL }\n    - slack: { url: "https://hooks.slack.example/T" }\n'),
+      FILE,
+      {
+        now: NOW,
+      },
+    );
+  });
+
   test('a sink with two kinds, and a typo in a kind', () => {
     errorAt(
       sinks('    - { slack: { webhookEnv: S }, email: { smtp: "smtp://m", to: [a@b.example] } }\n'),

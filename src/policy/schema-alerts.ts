@@ -51,6 +51,11 @@ const webhook = z
     secretEnv: envName('Environment variable holding the HMAC key for X-Cairn-Signature.').optional(),
     for: forList,
   })
+  .superRefine((v, ctx) => {
+    if (v.url === undefined && v.urlEnv === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'webhook needs url or urlEnv: without one no alert can be delivered' });
+    }
+  })
   .describe('A generic JSON webhook.');
 
 const slack = z
@@ -58,6 +63,11 @@ const slack = z
     url: httpUrl('slack.url').describe('Incoming-webhook URL (or webhookEnv).').optional(),
     webhookEnv: envName('Environment variable holding the incoming-webhook URL.').optional(),
     for: forList,
+  })
+  .superRefine((v, ctx) => {
+    if (v.url === undefined && v.webhookEnv === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'slack needs url or webhookEnv: without one no alert can be delivered' });
+    }
   })
   .describe('A Slack-compatible incoming webhook.');
 

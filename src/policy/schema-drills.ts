@@ -53,7 +53,7 @@ const runValidator = z
 const jsonSchemaValidator = z
   .strictObject({
     schema: text('jsonSchema.schema').describe(
-      'A JSON Schema file (draft 2020-12 or draft-07), relative to this file.',
+      'A JSON Schema file (draft 2020-12, the default, 2019-09 or draft-07), relative to this file.',
     ),
     files: z
       .union(

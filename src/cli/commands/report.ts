@@ -45,7 +45,7 @@ export function registerReport(program: Command): void {
       'after',
       '\nEvery figure carries the ids of the snapshots and audit events it was computed from. The report is signed\n' +
         "(Ed25519, the repository's audit key) and `report.generated` with its SHA-256 is written to the audit log.\n" +
-        'With --json the summary { file, format, month, sha256, bodySha256, figures } is printed.\n' +
+        'With --json the summary { file, format, month, complete, sha256, bodySha256, keyFingerprint, figures } is printed.\n' +
         'With CAIRN_SERVER, the server makes, signs and records it (needs reports.generate: auditor, admin)\n' +
         'and the file is written here.\n' +
         'Exit codes: 0 written; 2 bad --month or --format.',

@@ -1,24 +1,30 @@
 import { hostname } from 'node:os';
 import {
+  type Anomaly,
   AnomalyDetector,
   type AuditForwarder,
   type AuditLog,
   forwardTo,
   hecBody,
+  type Notifier,
   Outbox,
   syslogMessage,
 } from '../../audit/index.js';
 import type { Catalog } from '../../catalog/index.js';
-import { alertSinksFromPolicy, Notifier, type SiemTransport, siemTransportFromPolicy } from '../../notify/index.js';
-import type { Policy, SiemSink } from '../../policy/index.js';
+import { type SiemTransport, siemTransportFromPolicy } from '../../notify/index.js';
+import { categoryOfKind, type Policy, type SiemSink } from '../../policy/index.js';
+import type { AlertCenter } from '../../services/index.js';
 
 export interface ForwardingOptions {
   readonly policy: Policy;
   readonly catalog: Catalog;
   readonly log: AuditLog;
+  /** The server's alert center: anomalies are raised there, like every other alert. */
+  readonly alerts: AlertCenter;
   readonly version: string;
+  /** Where the SIEM sinks' *Env variables are read (process.env by default). */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Why a sink's send failed (it is retried), why an alert could not be delivered. */
+  /** Why a sink's send failed (it is retried), why an anomaly could not be raised as an alert. */
   readonly onError: (what: string, err: unknown) => void;
   /** Outbox tuning, for tests; the outbox's defaults otherwise. */
   readonly outbox?: { readonly pollMs?: number; readonly backoff?: { initialMs: number; maxMs: number } };
@@ -37,7 +43,9 @@ export const DETECTOR_SINK = 'anomaly-detector';
  * The audit stream leaves the catalog through one outbox: one forwarder per `audit.siem` sink
  * (RFC 5424 or CEF over syslog, Splunk HEC over HTTP) and the anomaly detector, each from a cursor
  * of its own, woken by the events this server records (at most every WAKE_GAP_MS). Anomalies are
- * recorded as `anomaly.*` events and sent to the policy's alert sinks. The detector starts at the
+ * recorded as `anomaly.*` events and raised through the server's AlertCenter (category `anomaly`):
+ * kept in the catalog, listed and acknowledged like any alert, escalated, and delivered with retries
+ * to the sinks of the policy in force. The detector starts at the
  * head on a catalog no server has watched before, so old history raises no alert. Sinks are named by
  * kind and URL, so a cursor survives a restart and a reordered list; changing them needs a restart.
  */
@@ -49,11 +57,10 @@ export async function startAuditForwarding(o: ForwardingOptions): Promise<AuditF
     transports.push(transport);
     sinks[`${sink.kind}:${sink.url}`] = forwardTo(transport, formatter(sink, o.version));
   }
-  const notifier = new Notifier({ sinks: alertSinksFromPolicy(o.policy.alertSinks, o.env ? { env: o.env } : {}) });
   const detector = new AnomalyDetector({
     anomalies: o.policy.audit.anomalies,
     businessHours: o.policy.businessHours,
-    notifier: { notify: (anomaly) => notifier.notifyOrThrow({ ...anomaly, details: { events: anomaly.events } }) },
+    notifier: anomalyNotifier(o.alerts),
     record: (input) => o.log.record(input),
     claim: (key, time) => o.catalog.audit.claimAlert(key, time),
     onError: (err) => o.onError('anomaly alert', err),
@@ -82,6 +89,23 @@ export async function startAuditForwarding(o: ForwardingOptions): Promise<AuditF
       wake.cancel();
       await outbox.stop();
       await Promise.all(transports.map((t) => t.close().catch(() => {})));
+    },
+  };
+}
+
+/** The audit layer's Notifier over the AlertCenter: each anomaly is one alert, keyed as the anomaly keys it. */
+export function anomalyNotifier(alerts: AlertCenter): Notifier {
+  return {
+    async notify(anomaly: Anomaly): Promise<void> {
+      await alerts.raise({
+        kind: anomaly.kind,
+        category: categoryOfKind(anomaly.kind),
+        severity: anomaly.severity,
+        summary: anomaly.summary,
+        dedupKey: anomaly.dedupKey,
+        // The first 100 seqs, as in the anomaly.* event: a bulk delete of thousands stays a small alert.
+        details: { events: anomaly.events.slice(0, 100), eventCount: anomaly.events.length, time: anomaly.time },
+      });
     },
   };
 }

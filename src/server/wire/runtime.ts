@@ -77,6 +77,7 @@ export async function createServerRuntime(inputs: RuntimeInputs): Promise<Server
       policy,
       catalog: session.catalog,
       log: governance.audit,
+      alerts: context.alerts,
       version: inputs.version,
       onError: inputs.onError,
       ...(inputs.env ? { env: inputs.env } : {}),

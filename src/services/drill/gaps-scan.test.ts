@@ -124,4 +124,38 @@ describe('gap scan of restored files', () => {
     assert.equal(bad.ok, false);
     assert.match(bad.error!, /cannot be used/);
   });
+
+  it('compiles a schema without $schema as draft 2020-12, as policy check does (prefixItems is enforced)', async () => {
+    write('tuple.json', JSON.stringify({ type: 'array', prefixItems: [{ type: 'string' }, { type: 'number' }] }));
+    write('tuples/good.json', '["web", 3]');
+    write('tuples/bad.json', '[3, "web"]');
+    const compiled = new Map();
+    const r = await runSchemaValidator({
+      schema: join(dir, 'tuple.json'),
+      files: ['tuples/*.json'],
+      item: 'app',
+      dir,
+      compiled,
+    });
+    assert.equal(r.ok, false, r.output);
+    assert.deepEqual(
+      r.gaps.map((g) => [g.category, g.key]),
+      [['schema-failure', 'tuples/bad.json']],
+    );
+    assert.match(r.gaps[0]!.message, /tuples\/bad.json: \/0 must be string; \/1 must be number/);
+    // A declared draft-07 keeps draft-07 meaning: prefixItems is an unknown keyword there.
+    write(
+      'tuple-07.json',
+      JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', prefixItems: [{ type: 'string' }] }),
+    );
+    const old = await runSchemaValidator({
+      schema: join(dir, 'tuple-07.json'),
+      files: ['tuples/*.json'],
+      item: 'app',
+      dir,
+      compiled,
+    });
+    assert.equal(old.ok, true, old.output);
+    assert.equal(compiled.size, 2, 'one compilation per schema file');
+  });
 });

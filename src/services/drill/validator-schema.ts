@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { Ajv2019 } from 'ajv/dist/2019.js';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
 import type { DrillGapFound } from '../../catalog/index.js';
+import { compileJsonSchema } from '../../policy/index.js';
 import { restoredEntries } from './restored-files.js';
 import type { ValidatorOutcome } from './validator-command.js';
 
@@ -14,8 +13,8 @@ const ERRORS_SHOWN = 5;
 /**
  * A `jsonSchema:` validator: every restored file of the item matching `files` (globs relative to the
  * item folder) must parse (JSON; YAML for .yaml/.yml) and validate against the schema. Each file that
- * does not is one `schema-failure` gap keyed by its path. The schema's `$schema` picks the draft
- * (2020-12, 2019-09, else draft-07).
+ * does not is one `schema-failure` gap keyed by its path. The schema is compiled by the policy layer, as
+ * `policy check` compiles it: draft 2020-12 when `$schema` is absent, else the declared 2019-09 or draft-07.
  */
 export async function runSchemaValidator(v: {
   schema: string;
@@ -67,19 +66,7 @@ function cachedSchema(cache: SchemaCache | undefined, path: string): Promise<Val
 }
 
 async function compileSchema(path: string): Promise<ValidateFunction> {
-  const schema = JSON.parse(await readFile(path, 'utf8')) as unknown;
-  if (typeof schema === 'boolean') return new Ajv({ logger: false }).compile(schema);
-  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
-    throw new Error('a JSON Schema is an object or a boolean');
-  }
-  const draft = String((schema as { $schema?: unknown }).$schema ?? '');
-  const options = { allErrors: true, strict: false, validateFormats: false, logger: false } as const;
-  const ajv = draft.includes('2020-12')
-    ? new Ajv2020(options)
-    : draft.includes('2019-09')
-      ? new Ajv2019(options)
-      : new Ajv(options);
-  return ajv.compile(schema as object);
+  return compileJsonSchema(JSON.parse(await readFile(path, 'utf8')) as unknown);
 }
 
 /** Why a file fails, or undefined when it is valid. */
