@@ -63,6 +63,52 @@ describe('cairn report', () => {
     );
   });
 
+  it('a PDF whose attached report has one byte changed: exit 2, said to be damaged (no zlib message)', () => {
+    const out = join(f.dir, 'damaged.pdf');
+    assert.equal(f.cli(['report', '--month', month, '--out', out]).code, 0);
+    const pdf = readFileSync(out);
+    const text = pdf.toString('latin1');
+    const at = text.indexOf('stream', text.indexOf('/Type /EmbeddedFile')) + 'stream\n'.length + 20;
+    pdf[at] = pdf[at]! ^ 0xff;
+    writeFileSync(out, pdf);
+    const v = f.cli(['report', 'verify', out]);
+    assert.equal(v.code, 2, v.stdout + v.stderr);
+    assert.match(v.stderr, /the report attached to .*damaged\.pdf \(a PDF\) is damaged or unreadable/);
+    assert.doesNotMatch(v.stderr, /incorrect data check|internal error/);
+  });
+
+  it('an HTML view edited after signing: the last line says the rendering changed, and where', () => {
+    const out = join(f.dir, 'edited.html');
+    assert.equal(f.cli(['report', '--month', month, '--format', 'html', '--out', out]).code, 0);
+    const html = readFileSync(out, 'utf8');
+    const edited = html.replace(/(data-figure="drills\.failed">[\s\S]*?<p class="big">)0</, '$1' + '3<');
+    assert.notEqual(edited, html);
+    writeFileSync(out, edited);
+    const v = f.cli(['report', 'verify', out]);
+    assert.equal(v.code, 1, v.stdout + v.stderr);
+    assert.match(v.stdout, /RENDERING CHANGED in drills\.failed/);
+    assert.match(
+      v.stdout,
+      /^edited\.html \(\d{4}-\d\d\) does NOT verify: the rendering of 1 figure was changed \(drills\.failed\) \(checked/m,
+    );
+    assert.doesNotMatch(v.stdout, /0 figures differ/);
+  });
+
+  it('a month before the repository existed: no item is counted out of its RPO', () => {
+    const out = join(f.dir, 'before.json');
+    assert.equal(f.cli(['report', '--month', '2020-01', '--format', 'json', '--out', out]).code, 0);
+    const figures = (
+      JSON.parse(readFileSync(out, 'utf8')) as {
+        report: { figures: Array<{ id: string; value: unknown; note?: string }> };
+      }
+    ).report.figures;
+    const outOfRpo = figures.find((x) => x.id === 'coverage.items-out-of-rpo')!;
+    assert.equal(outOfRpo.value, 0);
+    assert.match(outOfRpo.note ?? '', /no data for this month/);
+    assert.equal(figures.find((x) => x.id === 'coverage.items-in-rpo')?.value, 0);
+    assert.equal(f.cli(['report', 'verify', out]).code, 0);
+  });
+
   it('a month with no data is an honest, signed, empty report', () => {
     const out = join(f.dir, 'empty.csv');
     const r = f.cli(['report', '--month', '2020-01', '--format', 'csv', '--out', out, '--json']);

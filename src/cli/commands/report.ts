@@ -178,9 +178,25 @@ function renderVerify(file: string, r: ReportVerifyResult): string {
     ),
     r.ok
       ? `ok: ${basename(file)} (${r.month}) — ${r.figures} figures recomputed from the repository and the signed audit checkpoints match, in ${(r.durationMs / 1000).toFixed(1)} s`
-      : `${basename(file)} (${r.month}) does NOT verify: ${r.differences.length} figures differ (checked in ${(r.durationMs / 1000).toFixed(1)} s)`,
+      : `${basename(file)} (${r.month}) does NOT verify: ${failures(r).join('; ')} (checked in ${(r.durationMs / 1000).toFixed(1)} s)`,
   ];
   return lines.join('\n');
+}
+
+/** What made a verify fail, for its last line: the signature, the rendering, the figures. */
+export function failures(r: ReportVerifyResult): string[] {
+  const out: string[] = [];
+  if (!r.signature.valid) out.push('the signature does not hold');
+  if (r.rendering.checked && !r.rendering.matches) {
+    const n = r.rendering.figures.length;
+    out.push(`the rendering of ${n} figure${n === 1 ? ' was' : 's were'} changed (${r.rendering.figures.join(', ')})`);
+  }
+  const d = r.differences.length;
+  if (d > 0 || out.length === 0)
+    out.push(
+      `${d} figure${d === 1 ? '' : 's'} differ${d === 1 ? 's' : ''} from the repository's (${r.differences.map((x) => x.id).join(', ')})`,
+    );
+  return out;
 }
 
 function isRows(v: Figure['value']): v is { columns: string[]; rows: unknown[][] } {

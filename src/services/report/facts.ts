@@ -1,5 +1,6 @@
 import type { AuditEvent } from '../../audit/index.js';
 import type { ReportEventRow, ReportSnapshotRow, ReportVerificationRow } from '../../catalog/index.js';
+import { CANARY_ITEM } from '../../policy/index.js';
 import { mapLimit, type Repository } from '../../repo/index.js';
 import { RepositoryCheckpointStore } from '../audit-checkpoints.js';
 import { readHolds } from '../hold.js';
@@ -30,8 +31,8 @@ export async function factsFromCatalog(
   return {
     range,
     until,
-    snapshots,
-    verifications,
+    snapshots: withoutCanary(snapshots),
+    verifications: withoutCanary(verifications),
     latestVerification: new Map(latest.map((l) => [l.snapshotId, l.time])),
     events,
     eventCounts: eventCounts.map(({ action, result, count }) => ({ action, result, count })),
@@ -43,6 +44,14 @@ export async function factsFromCatalog(
       events,
     ),
   };
+}
+
+/**
+ * The canary's synthetic snapshots (and their verifications) are no backup of anything: they stay out
+ * of every figure, and the canary forgetting its old ones must not change a report already made.
+ */
+function withoutCanary<T extends { readonly item: string }>(rows: readonly T[]): T[] {
+  return rows.filter((r) => r.item !== CANARY_ITEM);
 }
 
 function boundsOf(counts: ReadonlyArray<{ count: number; first: number; last: number }>) {
@@ -116,8 +125,8 @@ export async function factsFromRepository(
   return {
     range,
     until,
-    snapshots,
-    verifications,
+    snapshots: withoutCanary(snapshots),
+    verifications: withoutCanary(verifications),
     latestVerification,
     events: events.flatMap((e) => (e.full ? [eventRow(e.full)] : [])),
     eventCounts: [...counts.values()].sort((a, b) =>

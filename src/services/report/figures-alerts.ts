@@ -65,7 +65,8 @@ export function failureFigures(f: ReportFacts): Figure[] {
       : e.action === 'snapshots.create'
         ? 'snapshot'
         : 'backup-failed alert';
-  const why = (e: ReportEventRow) => str(e.details.error) ?? str(e.details.summary) ?? str(e.details.code);
+  const why = (e: ReportEventRow) =>
+    errorText(e.details.error) ?? itemErrors(e.details.items) ?? str(e.details.summary) ?? str(e.details.code);
   return [
     figure(
       'failures',
@@ -131,4 +132,24 @@ export function failureFigures(f: ReportFacts): Figure[] {
       evidence({ events: other.map((e) => e.seq) }),
     ),
   ];
+}
+
+/** An error as the scheduler records it (server/wire/scheduler-jobs.ts): a string, or { code, message }. */
+function errorText(v: unknown): string | null {
+  if (typeof v === 'string') return v || null;
+  if (typeof v !== 'object' || v === null) return null;
+  const { code, message } = v as { code?: unknown; message?: unknown };
+  const m = str(message);
+  return m ? (str(code) ? `${str(code)}: ${m}` : m) : str(code);
+}
+
+/** A failed scheduled snapshot run's per-item errors: details.items[] = { item, error: { code, message } }. */
+function itemErrors(v: unknown): string | null {
+  if (!Array.isArray(v)) return null;
+  const out = v.flatMap((i) => {
+    const x = (i ?? {}) as { item?: unknown; error?: unknown };
+    const t = errorText(x.error);
+    return t ? [str(x.item) ? `${str(x.item)}: ${t}` : t] : [];
+  });
+  return out.length > 0 ? out.join('; ') : null;
 }

@@ -20,6 +20,7 @@ export interface CoverageRow {
 }
 
 const DAY = 86_400_000;
+const NO_DATA = 'no data for this month: the repository has no snapshot before its end (0 items expected)';
 
 /** The end of an exception's last day (it is valid through its expiry date, UTC). */
 export function exceptionEnd(expires: string): number {
@@ -110,7 +111,10 @@ export function coverageFigures(f: ReportFacts, policy: Policy): Figure[] {
   const start = f.range.start.getTime();
   const until = f.until.getTime();
   const end = until - 1;
-  const rows = coverageRows(f, policy);
+  // A month that ends before the repository's first snapshot has no data: no item was expected to be
+  // backed up yet, so none is counted out of its RPO (nor within it).
+  const noData = f.snapshots.length === 0;
+  const rows = noData ? [] : coverageRows(f, policy);
   const lastOf = (r: CoverageRow) => {
     const c = lastAt(r, end);
     return c ? [c] : [];
@@ -139,7 +143,7 @@ export function coverageFigures(f: ReportFacts, policy: Policy): Figure[] {
       r.exception ? r.exception.ticket : null,
     ];
   });
-  const none = f.snapshots.length === 0 && f.verifications.length === 0 ? 'no snapshots in this month' : undefined;
+  const none = noData ? NO_DATA : undefined;
   return [
     figure(
       'coverage',
@@ -162,7 +166,7 @@ export function coverageFigures(f: ReportFacts, policy: Policy): Figure[] {
       'Items within their RPO at the end of the month',
       inRpo.length,
       captureEvidence(inRpo, lastOf),
-      `of ${measured.length} items with an RPO`,
+      noData ? NO_DATA : `of ${measured.length} items with an RPO`,
     ),
     figure(
       'coverage',
@@ -170,6 +174,7 @@ export function coverageFigures(f: ReportFacts, policy: Policy): Figure[] {
       'Items out of their RPO or never backed up at the end of the month',
       outOfRpo.length,
       captureEvidence(outOfRpo, lastOf),
+      noData ? NO_DATA : undefined,
     ),
     figure(
       'coverage',

@@ -48,13 +48,12 @@ export function drillRuns(events: readonly ReportEventRow[]): DrillRun[] {
     const rpoMs = num(d.rpoMs);
     const rtoSlaMs = num(d.rtoSlaMs);
     const rpoSlaMs = num(d.rpoSlaMs);
+    // The drill record's own verdict when it has one: null when nothing was measured against an SLA
+    // (e.g. items never snapshotted), as `cairn drill show` says; else measured here the same way.
     const within =
-      typeof d.withinSla === 'boolean'
+      typeof d.withinSla === 'boolean' || d.withinSla === null
         ? d.withinSla
-        : rtoSlaMs === null && rpoSlaMs === null
-          ? null
-          : (rtoSlaMs === null || (rtoMs !== null && rtoMs <= rtoSlaMs)) &&
-            (rpoSlaMs === null || (rpoMs !== null && rpoMs <= rpoSlaMs));
+        : slaVerdict(rtoMs, rtoSlaMs, rpoMs, rpoSlaMs);
     runs.set(drill, {
       drill,
       plan: str(d.plan) ?? e.target ?? '?',
@@ -82,11 +81,21 @@ export function drillRuns(events: readonly ReportEventRow[]): DrillRun[] {
   return [...runs.values()].sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : a.finishedAt > b.finishedAt ? 1 : 0));
 }
 
+/** Within the SLA on every measured metric; null when no metric was measured against an SLA. */
+function slaVerdict(rtoMs: number | null, rtoSlaMs: number | null, rpoMs: number | null, rpoSlaMs: number | null) {
+  const compared = [
+    [rtoMs, rtoSlaMs],
+    [rpoMs, rpoSlaMs],
+  ].filter((p): p is [number, number] => p[0] !== null && p[1] !== null);
+  return compared.length === 0 ? null : compared.every(([v, sla]) => v <= sla);
+}
+
 export function drillFigures(f: ReportFacts): Figure[] {
   const runs = drillRuns(f.events);
   const ev = (rs: readonly DrillRun[]) =>
     evidence({ events: rs.flatMap((r) => r.events), snapshots: rs.flatMap((r) => r.snapshots) });
   const within = runs.filter((r) => r.withinSla === true);
+  const measured = runs.filter((r) => r.withinSla !== null);
   const failed = runs.filter((r) => r.status === 'failed');
   const passed = runs.filter((r) => r.status === 'passed');
   const awaiting = runs.filter((r) => r.status === 'awaiting-signoff');
@@ -120,7 +129,7 @@ export function drillFigures(f: ReportFacts): Figure[] {
       'Drills within their RTO and RPO SLA',
       within.length,
       ev(within),
-      `of ${runs.length} drills`,
+      `${within.length} of ${measured.length} measured against an SLA (${runs.length} drills; ${runs.length - measured.length} not measured)`,
     ),
     figure(
       'drills',

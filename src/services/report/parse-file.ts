@@ -12,7 +12,15 @@ export function parseReportFile(bytes: Uint8Array, name = 'the file'): { format:
   let json: string | undefined;
   if (head.startsWith('%PDF-')) {
     format = 'pdf';
-    json = pdfAttachment(buf)?.toString('utf8');
+    try {
+      json = pdfAttachment(buf)?.toString('utf8');
+    } catch (err) {
+      // A changed byte in the compressed attachment: zlib's "incorrect data check" says nothing to people.
+      throw new CairnError('CAIRN_E_USAGE', `the report attached to ${name} (a PDF) is damaged or unreadable`, {
+        format,
+        cause: (err as Error).message,
+      });
+    }
   } else {
     const text = buf.toString('utf8');
     if (/^<!doctype html/i.test(head)) {
@@ -35,6 +43,11 @@ export function parseReportFile(bytes: Uint8Array, name = 'the file'): { format:
   try {
     signed = json === undefined ? undefined : (JSON.parse(json) as SignedReport);
   } catch {
+    if (format === 'pdf') {
+      throw new CairnError('CAIRN_E_USAGE', `the report attached to ${name} (a PDF) is damaged or unreadable`, {
+        format,
+      });
+    }
     signed = undefined;
   }
   const r = signed?.report;

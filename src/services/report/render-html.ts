@@ -8,6 +8,7 @@ const MAX_ROWS = 1000;
 
 /** A cell for people: durations (columns ending in Ms) readable, yes/no, a dash for nothing. */
 export function cellText(column: string, v: unknown): string {
+  if ((v === null || v === undefined) && column === 'withinSla') return 'not measured';
   if (v === null || v === undefined) return '—';
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   if (typeof v === 'number' && column.endsWith('Ms')) return fmtMs(v);
