@@ -129,9 +129,10 @@ describe('cairn drill through cairn serve', () => {
 
   it('uses each TOTP code once: the code that signed one drill does not sign another', async () => {
     const d1 = remote(['drill', 'run', 'signed']).json<DrillRecord>();
-    const d2 = remote(['drill', 'run', 'signed']).json<DrillRecord>();
     const code = await totp(secrets.bob!, 1);
     assertExit(remote(['drill', 'signoff', d1.id, '--team', 'ops', '--code', code], 'bob'), 0);
+    // Signed before d2 runs: once a newer drill of the plan has finished, d1 could not be signed (superseded).
+    const d2 = remote(['drill', 'run', 'signed']).json<DrillRecord>();
     const reused = remote(['drill', 'signoff', d2.id, '--team', 'ops', '--code', code], 'bob');
     assertExit(reused, 1);
     assert.equal(jsonError(reused).code, 'CAIRN_E_MFA');

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { DrillRecord, GapRecord } from '../src/catalog/index.js';
+import { renderDrill } from '../src/cli/commands/drill-view.js';
 import { drillPolicy } from './drill-support.js';
 import { assertExit, cliAsync, cliEnv, jsonError, spawnCairn } from './e2e.js';
 import { type Fixture, fixture } from './helpers.js';
@@ -92,6 +93,20 @@ describe('cairn drill', () => {
     assert.match(human.stdout, /^ {2}ok {3}app-prod {2}run: test -f \{restored\}\/deployment.yaml/m);
     assert.match(human.stdout, /^RTO .* vs SLA 1h: ok \(restore .*, validate .*\)$/m);
     assert.match(human.stdout, /^status: passed$/m);
+    // Each baseline comparison says what it found, with or without differences.
+    assert.match(
+      human.stdout,
+      /^ {2}ok {3}app-prod {2}baseline: release:1\.0 .*\n {9}\| 1 difference, 0 not allowed$/m,
+    );
+    assert.match(human.stdout, /^ {2}ok {3}app-dev {2}baseline: release:1\.0 .*\n {9}\| no differences$/m);
+
+    // An item not restored: RTO is not compared (withinSla null), and one file is "1 file".
+    const items = d.result!.items.map((i, n) =>
+      n === 0 ? { ...i, ok: false, error: 'restore failed' } : { ...i, files: 1 },
+    );
+    const text = renderDrill({ ...d, withinSla: null, result: { ...d.result!, items } });
+    assert.match(text, /^RTO not measured \(1 item not restored\) \(restore .*\)$/m);
+    assert.match(text, new RegExp(`^ {2}ok {3}${items[1]!.item} {2}.* {2}1 file, `, 'm'));
   });
 
   it('waits for sign-off when the plan names teams; sign-off needs the server', async () => {
@@ -128,6 +143,9 @@ describe('cairn drill', () => {
     const open = gaps.json<{ gaps: GapRecord[] }>().gaps;
     assert.deepEqual(open.map((g) => g.category).sort(), ['missing-baseline', 'validator-timeout']);
     assertExit(await cli(['gaps', '--item', 'app-dev']), 0);
+    const typo = await cli(['gaps', '--item', 'app-prd', '--json']);
+    assertExit(typo, 2);
+    assert.match(jsonError(typo).message, /item "app-prd" is not in .*; did you mean app-prod, app-dev\?/);
 
     const check = await cli(['policy', 'check', '--json']);
     assertExit(check, 0);

@@ -16,13 +16,18 @@ export interface DrillGapsTable {
   closed_by_drill: string | null;
 }
 
-type Db = Kysely<CatalogDatabase & { drill_gaps: DrillGapsTable }>;
+/** The two columns of the drills table (drill-records.ts) the gap record needs. */
+type Tables = { drill_gaps: DrillGapsTable; drills: { id: string; plan: string } };
+type Db = Kysely<CatalogDatabase & Tables>;
 
 /**
  * The gaps drills found (C5.5): one open row per (item, category, key), kept open while later drills
- * of the item find it again (last_drill moves on) and closed by the first drill of the item that does
- * not. All of one drill's changes are one transaction; the partial unique index on open gaps makes a
- * concurrent drill of the same item refresh the gap this one opened rather than open a second.
+ * of the item find it again (last_drill moves on, whichever plan found it) and closed by the first
+ * drill of the item that does not find it and is of the same plan as its last_drill — only that plan
+ * runs the checks that can find it again; a drill of another plan (other validators, other baselines)
+ * leaves it open. A drill not in the drills table closes nothing. All of one drill's changes are one
+ * transaction; the partial unique index on open gaps makes a concurrent drill of the same item refresh
+ * the gap this one opened rather than open a second.
  */
 export async function recordGaps(
   catalogDb: Kysely<CatalogDatabase>,
@@ -32,7 +37,7 @@ export async function recordGaps(
   at: string,
 ): Promise<{ opened: GapRecord[]; closed: GapRecord[] }> {
   const unique = new Map(found.map((g) => [gapKey(g), g]));
-  const db: Db = catalogDb.withTables<{ drill_gaps: DrillGapsTable }>();
+  const db: Db = catalogDb.withTables<Tables>();
   return db.transaction().execute(async (trx) => {
     const opened: GapRecord[] = [];
     for (const g of unique.values()) {
@@ -67,12 +72,17 @@ export async function recordGaps(
     }
 
     const closed: GapRecord[] = [];
+    const drill = await trx.selectFrom('drills').select('plan').where('id', '=', drillId).executeTakeFirst();
+    if (!drill) return { opened, closed };
     for (const batch of batches([...new Set(items)])) {
       const open = await trx
         .selectFrom('drill_gaps')
         .select(['id', 'item', 'category', 'key'])
         .where('item', 'in', batch)
         .where('closed_at', 'is', null)
+        .where('last_drill', 'in', (eb) =>
+          eb.selectFrom('drills').select('drills.id').where('drills.plan', '=', drill.plan),
+        )
         .orderBy('id')
         .execute();
       for (const g of open) {

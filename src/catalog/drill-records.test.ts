@@ -195,6 +195,7 @@ for (const target of catalogTargets) {
 
     it('opens gaps, refreshes them while found again, closes them when not, and opens anew after', async (tc) => {
       const [c] = await freshCatalogs(target, tc);
+      for (let i = 1; i <= 6; i++) await c.drills.insert(drill({ id: `dr-${i}`, ...finished }));
       const items = ['api', 'db'];
       const first = await c.drills.recordGaps(
         'dr-1',
@@ -252,6 +253,57 @@ for (const target of catalogTargets) {
       );
       assert.deepEqual(await c.drills.recordGaps('dr-5', [], [], '2026-11-05T00:00:00Z'), { opened: [], closed: [] });
       await assert.rejects(c.drills.recordGaps('dr-6', [], [], 'yesterday'), (e) => isCairnError(e, 'CAIRN_E_CATALOG'));
+    });
+
+    it('closes a gap only by a drill of the plan that last found it; another plan refreshes it', async (tc) => {
+      const [c] = await freshCatalogs(target, tc);
+      const plans: [string, string][] = [
+        ['dr-exit1-1', 'exit1'],
+        ['dr-hang-1', 'hang'],
+        ['dr-prodok-1', 'prod-ok'],
+        ['dr-exit1-2', 'exit1'],
+        ['dr-hang-2', 'hang'],
+        ['dr-hang-3', 'hang'],
+      ];
+      for (const [id, plan] of plans) await c.drills.insert(drill({ id, plan, ...finished }));
+      const baseline: DrillGapFound = {
+        item: 'web-prod',
+        category: 'missing-baseline',
+        key: 'release:9.9',
+        message: 'no snapshot',
+      };
+      await c.drills.recordGaps(
+        'dr-exit1-1',
+        ['web-prod'],
+        [gap('web-prod', 'run:0'), baseline],
+        '2026-11-01T00:00:00Z',
+      );
+      // Plans that never run exit1's validator nor compare with release:9.9 close nothing.
+      assert.deepEqual(await c.drills.recordGaps('dr-hang-1', ['web-prod'], [], '2026-11-02T00:00:00Z'), {
+        opened: [],
+        closed: [],
+      });
+      assert.deepEqual(await c.drills.recordGaps('dr-prodok-1', ['web-prod'], [], '2026-11-03T00:00:00Z'), {
+        opened: [],
+        closed: [],
+      });
+      assert.equal((await c.drills.gaps({ open: true })).length, 2);
+      // Found again by another plan: refreshed (lastDrill moves on), still open; now that plan closes it.
+      await c.drills.recordGaps('dr-hang-2', ['web-prod'], [gap('web-prod', 'run:0')], '2026-11-04T00:00:00Z');
+      // exit1 no longer finds either: it closes the baseline gap it last found, not the one hang last found.
+      const again = await c.drills.recordGaps('dr-exit1-2', ['web-prod'], [], '2026-11-05T00:00:00Z');
+      assert.deepEqual(
+        again.closed.map((g) => [g.key, g.lastDrill, g.closedByDrill]),
+        [['release:9.9', 'dr-exit1-1', 'dr-exit1-2']],
+      );
+      const byHang = await c.drills.recordGaps('dr-hang-3', ['web-prod'], [], '2026-11-06T00:00:00Z');
+      assert.deepEqual(
+        byHang.closed.map((g) => [g.key, g.firstDrill, g.lastDrill, g.closedByDrill]),
+        [['run:0', 'dr-exit1-1', 'dr-hang-2', 'dr-hang-3']],
+      );
+      // A drill that is not on record closes nothing.
+      await c.drills.recordGaps('dr-exit1-1', ['web-prod'], [gap('web-prod', 'run:1')], '2026-11-07T00:00:00Z');
+      assert.deepEqual((await c.drills.recordGaps('dr-unknown', ['web-prod'], [], '2026-11-08T00:00:00Z')).closed, []);
     });
 
     it('keeps one open gap when drills of the same item record it at once', async (tc) => {

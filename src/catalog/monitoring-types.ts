@@ -135,7 +135,7 @@ export interface DrillRecords {
   addSignoff(s: DrillSignoff): Promise<'ok' | 'team-signed' | 'subject-signed'>;
   /** Oldest first. */
   signoffs(drillId: string): Promise<DrillSignoff[]>;
-  /** After a drill of `items`: opens (or refreshes lastDrill of) each found gap keyed (item, category, key); closes the open gaps of these items not found again. */
+  /** After a drill of `items`: opens (or refreshes lastDrill of) each found gap keyed (item, category, key); closes the open gaps of these items not found again whose lastDrill was a drill of the same plan (only that plan's checks can find them). */
   recordGaps(
     drillId: string,
     items: readonly string[],

@@ -20,6 +20,7 @@ schemaFile('bad-type.json', JSON.stringify({ type: 'strng' }));
 schemaFile('draft7-bad.json', JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', minimum: 'x' }));
 schemaFile('draft4.json', JSON.stringify({ $schema: 'http://json-schema.org/draft-04/schema#' }));
 schemaFile('broken.json', '{ "type": ');
+schemaFile('broken-lines.json', '{\n  "type": nope\n}\n');
 schemaFile('list.json', '[1, 2]');
 
 /** Items: api, db in prod (tier 0: rto + rpo), web in staging (tier 1: rpo only), loose without environment. */
@@ -259,6 +260,8 @@ describe('drills: every bad input names its line and field', () => {
     const missing = errorAt(js('schemas/nope.json'), at, /schemas\/nope.json does not exist/);
     assert.equal(missing.line, BASE_LINES + 5);
     errorAt(js('schemas/broken.json'), at, /is not valid JSON/);
+    const lines = errorAt(js('schemas/broken-lines.json'), at, /is not valid JSON: .*nope/);
+    assert.doesNotMatch(lines.message, /\n/, 'one line');
     errorAt(js('schemas/bad-type.json'), at, /is not a valid JSON Schema: .*type/);
     errorAt(js('schemas/draft7-bad.json'), at, /is not a valid JSON Schema: .*minimum/);
     errorAt(js('schemas/draft4.json'), at, /unsupported \$schema.*draft-04/);

@@ -58,11 +58,16 @@ export function loadJsonSchema(path: string): ValidateFunction {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new Error(`schema file ${path} is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`schema file ${path} is not valid JSON: ${oneLine((err as Error).message)}`);
   }
   try {
     return compileJsonSchema(doc);
   } catch (err) {
-    throw new Error(`schema file ${path} is not a valid JSON Schema: ${(err as Error).message}`);
+    throw new Error(`schema file ${path} is not a valid JSON Schema: ${oneLine((err as Error).message)}`);
   }
+}
+
+/** A policy error is one line: the parser quotes the file's text, newlines and all. */
+function oneLine(message: string): string {
+  return message.replace(/\s*[\r\n]+\s*/g, ' ');
 }

@@ -150,6 +150,8 @@ export {
 export {
   type DrillOverdue,
   drillOverdue,
+  failuresInARow,
+  type ScheduleState,
   type SchedulesReport,
   type ScheduleView,
   scheduleStatus,

@@ -36,7 +36,8 @@ export function renderDrill(r: DrillRecord & { signoffs?: readonly DrillSignoff[
     lines.push('', 'items:');
     for (const i of res.items) {
       const snap = i.snapshotId ? `snapshot ${i.snapshotId.slice(0, 12)} (state ${i.stateAt})` : 'no snapshot';
-      const what = i.ok ? `${i.files} files, ${fmtBytes(i.bytes)} in ${dur(i.restoreMs)}` : `FAILED: ${i.error ?? ''}`;
+      const files = `${i.files} file${i.files === 1 ? '' : 's'}`;
+      const what = i.ok ? `${files}, ${fmtBytes(i.bytes)} in ${dur(i.restoreMs)}` : `FAILED: ${i.error ?? ''}`;
       lines.push(`  ${i.ok ? 'ok  ' : 'FAIL'} ${i.item}  ${snap}  ${what}`);
     }
     lines.push('', 'validators:');
@@ -45,6 +46,8 @@ export function renderDrill(r: DrillRecord & { signoffs?: readonly DrillSignoff[
       lines.push(
         `  ${v.ok ? 'ok  ' : 'FAIL'} ${v.item}  ${v.label}  (${dur(v.durationMs)}${v.timedOut ? ', timed out' : ''})`,
       );
+      // A passing baseline comparison still says what it found (its last line: "no differences", …).
+      if (v.ok && v.kind === 'baseline') lines.push(`         | ${v.output.trim().split('\n').pop()?.slice(0, 200)}`);
       if (!v.ok) {
         const out = v.output.trim().split('\n').filter(Boolean).slice(0, OUTPUT_LINES);
         for (const l of out) lines.push(`         | ${l.slice(0, 200)}`);
@@ -56,9 +59,15 @@ export function renderDrill(r: DrillRecord & { signoffs?: readonly DrillSignoff[
     for (const w of warnings) lines.push(`  warning: ${w}`);
     if (res.error) lines.push('', `stopped: ${res.error}`);
   }
+  // RTO is compared with the SLA only when every item was restored (withinSla is null otherwise).
+  const notRestored = res?.items.filter((i) => !i.ok).length ?? 0;
+  const rto =
+    notRestored > 0
+      ? `not measured (${notRestored} item${notRestored === 1 ? '' : 's'} not restored)`
+      : against(r.rtoMs, r.rtoSlaMs);
   lines.push(
     '',
-    `RTO ${against(r.rtoMs, r.rtoSlaMs)} (restore ${dur(r.restoreMs)}, validate ${dur(r.validateMs)})`,
+    `RTO ${rto} (restore ${dur(r.restoreMs)}, validate ${dur(r.validateMs)})`,
     `RPO ${against(r.rpoMs, r.rpoSlaMs)} (worst item)`,
   );
   if (r.signoffs !== undefined && r.signoffRequired.length > 0) {

@@ -23,7 +23,8 @@ export function registerGaps(program: Command): void {
         '\nCategories: missing-dependency, expired-certificate, expired-credential, schema-failure,\n' +
         'baseline-deviation, missing-baseline, validator-failed, validator-timeout, restore-failed,\n' +
         'sandbox-violation, rto-breach, rpo-breach (docs/DRILLS.md). `cairn policy check` warns on items with open gaps.\n' +
-        'Exit codes: 0 no open gap; 1 open gaps listed. With CAIRN_SERVER, asks the server (drills.read).',
+        'Exit codes: 0 no open gap; 1 open gaps listed; 2 an --item not in the policy that never had a gap.\n' +
+        'With CAIRN_SERVER, asks the server (drills.read).',
     )
     .action(
       action(async (ctx, opts: { item?: string; all?: boolean }) => {
@@ -31,7 +32,7 @@ export function registerGaps(program: Command): void {
         const remote = ctx.remote();
         const gaps = remote
           ? (await remote.call<{ gaps: GapRecord[] }>('GET', '/api/v1/gaps', { query: filter })).gaps
-          : await listGaps((await ctx.session()).catalog, filter);
+          : await listGaps((await ctx.session()).catalog, filter, await ctx.policyIfAny());
         ctx.out.result({ gaps }, () => renderGaps(gaps));
         return gaps.some((g) => g.closedAt === null) ? 1 : 0;
       }),

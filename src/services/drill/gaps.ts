@@ -1,12 +1,41 @@
 import type { Catalog, GapRecord } from '../../catalog/index.js';
+import { CairnError } from '../../errors/index.js';
 import type { Policy, PolicyIssue } from '../../policy/index.js';
 
-/** The gaps drills found: the open ones (closedAt null), or every one with `all`; by item. */
-export function listGaps(catalog: Catalog, f: { item?: string; all?: boolean } = {}): Promise<GapRecord[]> {
-  return catalog.drills.gaps({
+/**
+ * The gaps drills found: the open ones (closedAt null), or every one with `all`; by item. With a
+ * policy, an `item` that is not in it and never had a gap is a typo: CAIRN_E_USAGE naming close names.
+ */
+export async function listGaps(
+  catalog: Catalog,
+  f: { item?: string; all?: boolean } = {},
+  policy?: Policy,
+): Promise<GapRecord[]> {
+  const gaps = await catalog.drills.gaps({
     ...(f.item !== undefined ? { item: f.item } : {}),
     ...(f.all ? {} : { open: true }),
   });
+  const item = f.item;
+  if (item === undefined || gaps.length > 0 || !policy || policy.items.some((i) => i.name === item)) return gaps;
+  if ((await catalog.drills.gaps({ item })).length > 0) return gaps; // gone from the policy, gaps on record
+  const names = [...new Set(policy.items.map((i) => i.name))];
+  const near = closeNames(item, names);
+  const shown =
+    near.length > 0 ? `did you mean ${near.join(', ')}?` : `items: ${names.slice(0, 10).join(', ') || '(none)'}`;
+  throw new CairnError('CAIRN_E_USAGE', `item "${item}" is not in ${policy.file} and has no drill gaps; ${shown}`, {
+    item,
+  });
+}
+
+/** Names sharing a substring or a 3-character prefix with `word`, case-insensitive; at most 5. */
+function closeNames(word: string, names: readonly string[]): string[] {
+  const w = word.toLowerCase();
+  return names
+    .filter((n) => {
+      const l = n.toLowerCase();
+      return l.includes(w) || w.includes(l) || (w.length >= 3 && l.slice(0, 3) === w.slice(0, 3));
+    })
+    .slice(0, 5);
 }
 
 /**

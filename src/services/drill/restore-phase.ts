@@ -95,7 +95,7 @@ async function restoreOne(
       .slice(0, 3)
       .map((f) => `${f.path}: ${f.message}`)
       .join('; ');
-    const error = `${r.failed.length} of ${r.files} files of snapshot ${snapshot.id.slice(0, 12)} could not be restored: ${shown}`;
+    const error = `${r.failed.length} of ${r.files} file${r.files === 1 ? '' : 's'} of snapshot ${snapshot.id.slice(0, 12)} could not be restored: ${shown}`;
     return {
       outcome: { ...found, restoreMs, files: r.files, bytes: r.bytes, ok: false, error },
       gap: { item, category: 'restore-failed', key: 'restore', message: error },

@@ -174,8 +174,16 @@ for (const target of catalogTargets) {
       assert.equal((finish.details.gapCategories as Record<string, number>)['missing-baseline'], 2);
     });
 
-    it('closes the gaps a later drill of the item no longer finds', async () => {
+    it('closes the gaps a later drill of the same plan no longer finds; another plan leaves them open', async () => {
+      const before = await listGaps(s.session.catalog, { item: 'app' });
+      assert.ok(before.length >= 6);
       await runDrill(s.session, policy(), s.log, { plan: 'good', actor: 'tester' });
+      assert.deepEqual(await listGaps(s.session.catalog, { item: 'app' }), before, 'good does not run bad’s checks');
+      // The plan fixed (its checks no longer find anything): its next drill closes them all.
+      const fixed = s.policy(
+        PLANS(outside, s.forgotten).replace(/ {2}- name: bad\n(?: {4}.*\n)+/, '  - name: bad\n    items: [app]\n'),
+      );
+      await runDrill(s.session, fixed, s.log, { plan: 'bad', actor: 'tester' });
       assert.deepEqual(await listGaps(s.session.catalog, { item: 'app' }), []);
       const all = await listGaps(s.session.catalog, { item: 'app', all: true });
       assert.ok(all.length >= 6 && all.every((g) => g.closedAt !== null && g.closedByDrill !== null));
@@ -374,7 +382,7 @@ for (const target of catalogTargets) {
       await takeSnapshots(s.session, policy(), { items: ['app'], run: { release: '1.1' } });
       const r = await runDrill(s.session, policy(), s.log, { plan: 'newest', actor: 'tester' });
       assert.equal(r.status, 'passed', JSON.stringify(r.result, null, 1));
-      assert.match(r.result!.validators[0]!.output, /0 difference\(s\)/);
+      assert.match(r.result!.validators[0]!.output, /\nno differences$/);
     });
 
     it('a baseline after a run validator that rewrote a file in place (same size, mtime put back) finds the change', async () => {
@@ -383,6 +391,7 @@ for (const target of catalogTargets) {
       const cats = r.result!.gaps.map((g) => `${g.category} ${g.key}`);
       assert.deepEqual(cats, ['baseline-deviation config.json'], r.result!.validators[1]!.output);
       assert.match(r.result!.validators[1]!.output, /DEVIATES changed config\.json/);
+      assert.match(r.result!.validators[1]!.output, /\n1 difference, 1 not allowed$/);
     });
 
     it('refuses an unknown plan, naming the plans there are', async () => {

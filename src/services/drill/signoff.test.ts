@@ -113,6 +113,27 @@ for (const target of catalogTargets) {
       assert.equal(events[6]!.details.status, 'passed');
     });
 
+    it('refuses to sign a drill once a newer drill of its plan has finished', async () => {
+      const old = await runDrill(s.session, policy, s.log, { plan: 'signed', actor: 'tester' });
+      assert.equal(old.status, 'awaiting-signoff');
+      const later = (ms: number) => new Date(Date.parse(old.finishedAt!) + ms).toISOString();
+      await s.session.catalog.drills.insert({
+        ...old,
+        id: 'dr-newer0000000000000',
+        startedAt: later(1000),
+        finishedAt: later(2000),
+        status: 'failed',
+      });
+      await refused(
+        sign(old, 'ops', 'alice'),
+        'CAIRN_E_USAGE',
+        'superseded',
+        /drill dr-\w+ cannot be signed off: drill dr-newer0000000000000 of plan signed is newer \(failed/,
+      );
+      assert.equal((await s.session.catalog.drills.get(old.id))?.status, 'awaiting-signoff');
+      assert.deepEqual(await s.session.catalog.drills.signoffs(old.id), []);
+    });
+
     it('refuses to sign a failed drill, and an unknown one', async () => {
       const drill = await runDrill(s.session, policy, s.log, { plan: 'broken', actor: 'tester' });
       assert.equal(drill.status, 'failed');

@@ -15,7 +15,8 @@ export interface SignOffInput {
 /**
  * Signs a drill off for one team (C5.6). A drill that passed its checks waits for every team its
  * plan names; it counts as passed once all have signed. Refused (and audited as
- * drill.signoff-refused): a drill not awaiting sign-off, a team the plan does not ask, someone not
+ * drill.signoff-refused): a drill not awaiting sign-off, a drill superseded by a newer finished drill
+ * of its plan (signing it would mark the plan passed), a team the plan does not ask, someone not
  * in that team, a second signature by the same person (for another team), a team that signed
  * already, and a wrong or reused TOTP code.
  */
@@ -40,6 +41,16 @@ export async function signOffDrill(
   if (drill.status !== 'awaiting-signoff') {
     const why = drill.status === 'passed' ? 'it has passed already' : `it is ${drill.status}`;
     await refuse('CAIRN_E_USAGE', 'not-awaiting-signoff', `drill ${drill.id} cannot be signed off: ${why}`);
+  }
+  const newer = (await catalog.drills.list({ plan: drill.plan, since: new Date(drill.startedAt) })).find(
+    (d) => d.id !== drill.id && d.startedAt > drill.startedAt && d.finishedAt !== null,
+  );
+  if (newer) {
+    await refuse(
+      'CAIRN_E_USAGE',
+      'superseded',
+      `drill ${drill.id} cannot be signed off: drill ${newer.id} of plan ${drill.plan} is newer (${newer.status}, finished ${newer.finishedAt})`,
+    );
   }
   if (!drill.signoffRequired.includes(o.team)) {
     await refuse(

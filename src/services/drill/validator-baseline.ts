@@ -118,6 +118,7 @@ export async function runBaselineValidator(
       });
     }
   }
-  lines.push(`${differences.length} difference(s), ${gaps.length} not allowed`);
+  const n = differences.length;
+  lines.push(n === 0 ? 'no differences' : `${n} difference${n === 1 ? '' : 's'}, ${gaps.length} not allowed`);
   return { ok: gaps.length === 0, output: lines.join('\n'), gaps };
 }

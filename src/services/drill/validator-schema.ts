@@ -46,7 +46,10 @@ export async function runSchemaValidator(v: {
     if (problem) gaps.push({ item: v.item, category: 'schema-failure', key: f.path, message: `${f.path}: ${problem}` });
   }
   if (files.length === 0) lines.push(`no restored file matches ${v.files.join(', ')}: nothing checked`);
-  else lines.push(`${files.length - gaps.length} of ${files.length} files valid against ${v.schema}`);
+  else
+    lines.push(
+      `${files.length - gaps.length} of ${files.length} file${files.length === 1 ? '' : 's'} valid against ${v.schema}`,
+    );
   return { ok: gaps.length === 0, output: lines.join('\n'), gaps };
 }
 
