@@ -9,7 +9,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AuditLog } from '../src/audit/index.js';
+import type { AlertRecord } from '../src/catalog/index.js';
 import { openCatalog } from '../src/catalog/index.js';
+import { renderAlert, renderAlerts } from '../src/cli/commands/alerts.js';
 import { startHookReceiver } from '../src/services/alerts/test-support.js';
 import type { CoverageReport } from '../src/services/index.js';
 import { AlertCenter } from '../src/services/index.js';
@@ -364,5 +366,33 @@ alerts:
       await server.stop();
     }
     assert.equal(receiver.requests[0]?.body.dedupKey, 'backup-failed:flaky@prod');
+  });
+});
+
+describe('alert rendering', () => {
+  it('keeps a summary with line breaks on one line, in show and in list', () => {
+    const a: AlertRecord = {
+      id: 'al-0123456789abcdef',
+      dedupKey: 'backup-failed:app',
+      kind: 'backup-failed',
+      category: 'backup',
+      severity: 'critical',
+      summary: 'backup of app failed: stderr:\nboom\r\n  again\n',
+      details: {},
+      state: 'open',
+      count: 1,
+      raisedAt: '2026-01-01T00:00:00.000Z',
+      lastRaisedAt: '2026-01-01T00:00:00.000Z',
+      ackedAt: null,
+      ackedBy: null,
+      escalatedAt: null,
+      resolvedAt: null,
+    };
+    const shown = renderAlert(a).split('\n');
+    assert.equal(shown[3], '  backup of app failed: stderr: ⏎ boom ⏎ again');
+    assert.equal(shown.length, 4);
+    const listed = renderAlerts([a]).split('\n');
+    assert.equal(listed.length, 2);
+    assert.match(listed[1]!, /backup of app failed: stderr: ⏎ boom ⏎ again$/);
   });
 });

@@ -181,7 +181,7 @@ describe('a schedule that keeps failing', () => {
     for (const c of cleanup.reverse()) await c();
   });
 
-  it('raises one schedule-failed alert after consecutiveFailures failed runs', async () => {
+  it('raises one schedule-failed alert after consecutiveFailures failed runs whose failed items have no alert', async () => {
     const receiver = await alertReceiver();
     cleanup.push(() => receiver.close());
     const { f, db } = pgFixture(`${HEAD}${alertsYaml(receiver.url, { consecutiveFailures: 2 })}${TIER.replace(
@@ -190,13 +190,20 @@ describe('a schedule that keeps failing', () => {
     )}environments:
   prod: {}
 items:
-  - name: broken
+  - name: odd
     owner: team@example.com
     tier: 2
     environment: prod
     sources:
-      - command: { run: "exit 3", file: out.yaml }
+      - command: { run: "if [ -f odd.t ]; then rm odd.t; exit 3; fi; touch odd.t; echo a: 1", file: out.yaml }
+  - name: even
+    owner: team@example.com
+    tier: 2
+    environment: prod
+    sources:
+      - command: { run: "if [ -f even.t ]; then rm even.t; echo b: 1; exit 0; fi; touch even.t; exit 3", file: out.yaml }
 `);
+    // Every run fails, each time because of the other item: no item fails twice in a row, no backup-failed.
     cleanup.push(() => db.drop());
     const server = await replica(f, 0);
     cleanup.push(() => server.stop());
@@ -224,5 +231,9 @@ items:
       "select count(*) as n from audit_events where action = 'schedule.failed'",
     );
     assert.equal(Number(audited!.n), 1);
+    assert.deepEqual(
+      receiver.received.filter((a) => a.kind === 'backup-failed'),
+      [],
+    );
   });
 });

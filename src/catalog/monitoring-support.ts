@@ -19,7 +19,7 @@ export async function byIdOrPrefix<R extends { id: string }>(
   if (!/^[a-z0-9-]+$/.test(prefix) || prefix.length < shortestPrefix || prefix.length > 64) {
     throw new CairnError(
       'CAIRN_E_USAGE',
-      `${JSON.stringify(idOrPrefix)} is not a ${what} id: give the id or at least its first ${shortestPrefix} characters`,
+      `${JSON.stringify(idOrPrefix)} is not ${/^[aeiou]/i.test(what) ? 'an' : 'a'} ${what} id: give the id or at least its first ${shortestPrefix} characters`,
       { id: idOrPrefix },
     );
   }

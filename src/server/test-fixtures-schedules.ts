@@ -31,6 +31,8 @@ export const schedulesReport: SchedulesReport = {
       lastSuccess: '2026-11-29T10:00:01.500Z',
       late: false,
       escalated: true,
+      failures: 0,
+      state: 'escalated',
     },
   ],
 };

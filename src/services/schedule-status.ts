@@ -24,7 +24,13 @@ export interface ScheduleView {
   readonly escalated: boolean;
   /** Drill schedules only: no drill of the plan finished within overdueAfter of its latest due slot. */
   readonly overdue?: DrillOverdue | null;
+  /** How many finished runs failed in a row, newest first (0 when the latest finished run was ok). */
+  readonly failures: number;
+  /** The one-word state: escalated, late, failed (the latest finished run failed), overdue or ok. */
+  readonly state: ScheduleState;
 }
+
+export type ScheduleState = 'escalated' | 'late' | 'failed' | 'overdue' | 'ok';
 
 /** A drill plan's slot that passed its overdue time with no drill of the plan finished since. */
 export interface DrillOverdue {
@@ -45,6 +51,7 @@ export async function scheduleStatus(catalog: Catalog, policy: Policy, now = new
   for (const p of planSchedules(policy)) {
     const last = (await catalog.schedules.lastRun(p.key)) ?? null;
     const success = await catalog.schedules.lastSuccess(p.key);
+    const failures = failuresInARow(await catalog.schedules.list(p.key, 100));
     const next = nextSlot(p.schedule, now);
     // The slot that should be running now: the unfinished latest run, or a due slot nobody claimed.
     let current: { due: Date } | undefined;
@@ -71,9 +78,21 @@ export async function scheduleStatus(catalog: Catalog, policy: Policy, now = new
       late: l?.late ?? false,
       escalated: l?.escalate ?? false,
       ...(overdue !== undefined ? { overdue } : {}),
+      failures,
+      state: l?.escalate ? 'escalated' : l?.late ? 'late' : failures > 0 ? 'failed' : overdue ? 'overdue' : 'ok',
     });
   }
   return { checkedAt: now.toISOString(), schedules };
+}
+
+/** The finished runs (ok or failed; unfinished and skipped slots do not count) that failed, newest first, up to the first ok. */
+export function failuresInARow(runs: readonly Pick<ScheduleRunRecord, 'status'>[]): number {
+  let n = 0;
+  for (const r of runs) {
+    if (r.status === 'ok') break;
+    if (r.status === 'failed') n++;
+  }
+  return n;
 }
 
 /**

@@ -217,7 +217,7 @@ export function renderAlerts(list: readonly AlertRecord[]): string {
       a.kind,
       String(a.count),
       a.raisedAt,
-      a.summary.length > 80 ? `${a.summary.slice(0, 79)}…` : a.summary,
+      oneLine(a.summary).length > 80 ? `${oneLine(a.summary).slice(0, 79)}…` : oneLine(a.summary),
     ]),
   );
 }
@@ -227,7 +227,7 @@ export function renderAlert(a: Shown): string {
     `alert ${a.id}: ${a.state}${a.escalatedAt ? ` (escalated ${a.escalatedAt})` : ''}`,
     `  ${a.severity} ${a.kind} (${a.category}), raised ${a.count} time${a.count === 1 ? '' : 's'}: first ${a.raisedAt}, last ${a.lastRaisedAt}`,
     `  dedup key: ${a.dedupKey}`,
-    `  ${a.summary}`,
+    `  ${oneLine(a.summary)}`,
   ];
   if (a.ackedAt) lines.push(`  acknowledged by ${a.ackedBy} at ${a.ackedAt}`);
   if (a.resolvedAt) lines.push(`  resolved at ${a.resolvedAt}`);
@@ -238,11 +238,16 @@ export function renderAlert(a: Shown): string {
         d.status === 'delivered' ? ` at ${d.deliveredAt}` : d.status === 'pending' ? `, next ${d.nextAttemptAt}` : '';
       lines.push(
         `  ${d.event.padEnd(11)} ${d.sink}: ${d.status}${when}, ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}` +
-          (d.lastError && d.status !== 'delivered' ? ` — ${d.lastError}` : ''),
+          (d.lastError && d.status !== 'delivered' ? ` — ${oneLine(d.lastError)}` : ''),
       );
     }
   }
   return lines.join('\n');
+}
+
+/** Text on one line, so a summary with newlines (a command's stderr) keeps the layout: each line break becomes ' ⏎ '. */
+export function oneLine(text: string): string {
+  return text.trim().replace(/[ \t]*\r?\n\s*/g, ' ⏎ ');
 }
 
 function notFound(id: string): CairnError {

@@ -55,7 +55,7 @@ function render(r: SchedulesReport): string {
     s.last?.slot ?? '-',
     s.last ? `${s.last.status}${skipped(s)}` : 'never run',
     s.lastSuccess ?? '-',
-    s.escalated ? 'ESCALATED' : s.late ? 'LATE' : s.overdue ? 'OVERDUE' : 'ok',
+    state(s),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: readonly string[]) =>
@@ -64,6 +64,11 @@ function render(r: SchedulesReport): string {
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+function state(s: ScheduleView): string {
+  if (s.state === 'failed') return s.failures > 1 ? `FAILING (${s.failures} in a row)` : 'FAILED';
+  return !s.state || s.state === 'ok' ? 'ok' : s.state.toUpperCase();
 }
 
 function next(s: ScheduleView): string {

@@ -97,6 +97,8 @@ export class AlertRaiser {
   raise(a: RaisedAlert, then?: () => Promise<unknown>): void {
     const dedupKey = a.dedupKey ?? `${a.kind}:${a.key}${a.slot ? `@${a.slot}` : ''}`;
     this.#queue(`alert ${a.kind}`, async () => {
+      // One fault, one page: a failed run whose every failed item has its backup-failed alert is not an alert of its own.
+      const coveredBy = a.kind === 'schedule-failed' ? await this.#itemAlerts(a.details) : undefined;
       if (AUDITED.has(a.kind)) {
         await this.ctx.log
           .record({
@@ -104,9 +106,19 @@ export class AlertRaiser {
             action: `schedule.${a.kind.replace(/^schedule-/, '')}`,
             result: 'ok',
             target: a.key,
-            details: { severity: a.severity, summary: a.summary, ...(a.slot ? { slot: a.slot } : {}), ...a.details },
+            details: {
+              severity: a.severity,
+              summary: a.summary,
+              ...(a.slot ? { slot: a.slot } : {}),
+              ...a.details,
+              ...(coveredBy ? { alertedAs: coveredBy } : {}),
+            },
           })
           .catch((err: unknown) => this.report(`audit of alert ${a.kind}`, err));
+      }
+      if (coveredBy) {
+        await then?.();
+        return;
       }
       await this.ctx.alerts.raise({
         kind: a.kind,
@@ -118,6 +130,25 @@ export class AlertRaiser {
       });
       await then?.();
     });
+  }
+
+  /**
+   * The dedup keys of the open or acknowledged backup-failed alerts of a snapshot run's failed items
+   * (`details.items[]` with status failed), when every failed item has one; otherwise undefined (no
+   * failed item listed: the run itself failed, or an item whose failures have not reached the streak).
+   */
+  async #itemAlerts(details: Record<string, unknown>): Promise<string[] | undefined> {
+    const items = Array.isArray(details.items) ? (details.items as Array<{ item?: unknown; status?: unknown }>) : [];
+    const failed = items.filter((i) => i.status === 'failed' && typeof i.item === 'string').map((i) => String(i.item));
+    if (failed.length === 0) return undefined;
+    const open = await this.ctx.catalog.alerts.list({ state: ['open', 'acknowledged'] });
+    const keys: string[] = [];
+    for (const item of failed) {
+      const alert = open.find((x) => x.kind === 'backup-failed' && x.dedupKey.startsWith(`backup-failed:${item}@`));
+      if (!alert) return undefined;
+      keys.push(alert.dedupKey);
+    }
+    return keys;
   }
 
   /** Resolves the alert with that dedup key, if one is open or acknowledged. */
