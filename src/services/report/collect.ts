@@ -29,7 +29,9 @@ export async function buildMonthlyReport(
 ): Promise<MonthlyReport> {
   const range = parseMonth(o.month);
   const now = o.now ?? new Date();
-  const until = reportUntil(range, now);
+  // `until` is exclusive: one millisecond past now, so an event recorded in the very millisecond the
+  // report starts (a forget just before `cairn report`) is in it, as it is in the checkpoint sealed next.
+  const until = reportUntil(range, new Date(now.getTime() + 1));
   await sealEverything(log);
   const facts = await factsFromCatalog(session, range, until);
   return {
