@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { SchedulesReport } from '../../services/index.js';
 import type { ServerContext } from '../context.js';
 import { addRoute } from '../route-kit.js';
-import { arr, bool, nullable, obj, str } from '../schemas/common.js';
+import { arr, bool, nullable, num, obj, str } from '../schemas/common.js';
 
 const time = str(40);
 const optTime = nullable(str(40));
@@ -35,6 +35,10 @@ const scheduleSchema = obj({
   lastSuccess: optTime,
   late: bool,
   escalated: bool,
+  // A drill schedule whose latest slot passed overdueAfter without a finished drill.
+  overdue: { ...obj({ slot: time, dueAt: time, overdueAt: time }), type: ['object', 'null'] },
+  failures: num,
+  state: str(16),
 });
 
 export const schedulesReportSchema = obj({ checkedAt: time, schedules: arr(scheduleSchema, 10_000) });
@@ -49,7 +53,7 @@ export function registerScheduleRoutes(app: FastifyInstance, ctx: ServerContext)
     action: 'schedules.list',
     kind: 'read',
     summary:
-      "The policy's schedules (tiers, items, drift checks) with the next slot, the last run and its status, and late/escalated flags (`cairn schedules`)",
+      "The policy's schedules (tiers, items, drift checks, drills) with the next slot, the last run and its status, failures in a row, late/escalated/overdue flags and a state (`cairn schedules`)",
     tags: ['repository'],
     schema: { response: schedulesReportSchema },
     handle: async () => backend.listSchedules(),
